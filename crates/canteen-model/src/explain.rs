@@ -1,0 +1,151 @@
+//! Explanations in meals: the base value, each feature's contribution and the totals per factor
+//! group. The model predicts a ratio to the canteen's usual level, so contributions in meals are
+//! the ratio contributions times that level; they still add up exactly:
+//! base + Σ contributions = forecast.
+
+use serde::{Deserialize, Serialize};
+
+use canteen_features::{FactorGroup, FeatureSpec};
+
+/// One feature's effect on a forecast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    pub feature: String,
+    pub group: FactorGroup,
+    pub label_fr: String,
+    pub label_en: String,
+    /// The feature's value for this canteen-day (`None` = unknown).
+    pub value: Option<f64>,
+    /// Meals added (positive) or removed (negative) by this feature.
+    pub meals: f64,
+}
+
+/// A factor group's total effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupContribution {
+    pub group: FactorGroup,
+    pub label_fr: String,
+    pub label_en: String,
+    pub meals: f64,
+}
+
+/// Why a forecast is what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The canteen's usual level for this weekday (meals), the scale of the ratio model.
+    pub reference_meals: f64,
+    /// What the model would forecast for an average day at this level.
+    pub base_meals: f64,
+    /// Sorted by decreasing absolute effect.
+    pub contributions: Vec<Contribution>,
+    /// Per factor group, sorted by decreasing absolute effect.
+    pub groups: Vec<GroupContribution>,
+}
+
+impl Explanation {
+    /// Builds the explanation from ratio contributions (`bias` is the expected ratio).
+    pub fn from_ratio_contributions(
+        specs: &[&FeatureSpec],
+        values: &[f64],
+        ratio_contributions: &[f64],
+        bias: f64,
+        reference_meals: f64,
+    ) -> Self {
+        let mut contributions: Vec<Contribution> = specs
+            .iter()
+            .zip(values.iter().zip(ratio_contributions))
+            .map(|(spec, (value, c))| Contribution {
+                feature: spec.name.to_owned(),
+                group: spec.group,
+                label_fr: spec.label_fr.to_owned(),
+                label_en: spec.label_en.to_owned(),
+                value: value.is_finite().then_some(*value),
+                meals: c * reference_meals,
+            })
+            .collect();
+        contributions.sort_by(|a, b| b.meals.abs().total_cmp(&a.meals.abs()));
+        let mut groups: Vec<GroupContribution> = FactorGroup::ALL
+            .iter()
+            .filter_map(|group| {
+                let members: Vec<&Contribution> = contributions.iter().filter(|c| c.group == *group).collect();
+                (!members.is_empty()).then(|| GroupContribution {
+                    group: *group,
+                    label_fr: group.label_fr().to_owned(),
+                    label_en: group.label_en().to_owned(),
+                    meals: members.iter().map(|c| c.meals).sum(),
+                })
+            })
+            .collect();
+        groups.sort_by(|a, b| b.meals.abs().total_cmp(&a.meals.abs()));
+        Self { reference_meals, base_meals: bias * reference_meals, contributions, groups }
+    }
+
+    /// base + Σ contributions: equals the forecast.
+    pub fn total(&self) -> f64 {
+        self.base_meals + self.contributions.iter().map(|c| c.meals).sum::<f64>()
+    }
+
+    /// The `n` largest effects as a manager reads them: "Frites au menu : +38 repas".
+    pub fn top_reasons(&self, n: usize, french: bool) -> Vec<String> {
+        self.contributions
+            .iter()
+            .take(n)
+            .map(|c| {
+                let label = if french { &c.label_fr } else { &c.label_en };
+                let value = describe_value(&c.feature, c.value, french);
+                let unit = if french { "repas" } else { "meals" };
+                format!("{label} ({value}) : {:+.0} {unit}", c.meals).replace(" : ", if french { " : " } else { ": " })
+            })
+            .collect()
+    }
+}
+
+/// A feature value in words: yes/no for flags, a number otherwise.
+pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String {
+    let Some(v) = value else { return if french { "inconnu".into() } else { "unknown".into() } };
+    let is_flag = feature.starts_with("menu_") && feature != "menu_organic_dishes"
+        || matches!(feature, "bridge_day" | "next_to_public_holiday" | "strike_announced" | "ramadan"
+            | "muslim_feast" | "christian_feast" | "jewish_feast");
+    if is_flag {
+        return match (v > 0.5, french) {
+            (true, true) => "oui".into(),
+            (false, true) => "non".into(),
+            (true, false) => "yes".into(),
+            (false, false) => "no".into(),
+        };
+    }
+    match feature {
+        "weekday" => {
+            let days_fr = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+            let days_en = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+            let i = (v as usize).min(6);
+            if french { days_fr[i].into() } else { days_en[i].into() }
+        }
+        "school_year_progress" => format!("{:.0} %", 100.0 * v),
+        "recent_vs_reference" | "trend" | "last_year_same_day" | "last_year_season" | "pupils_change" => {
+            format!("×{v:.2}")
+        }
+        _ if v.fract() == 0.0 => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canteen_features::spec;
+
+    #[test]
+    fn contributions_add_up_in_meals_and_group() {
+        let specs: Vec<&FeatureSpec> =
+            ["menu_fries", "menu_fish", "weekday"].iter().map(|n| spec::find(n).unwrap()).collect();
+        let e = Explanation::from_ratio_contributions(&specs, &[1.0, 0.0, 1.0], &[0.1, -0.02, 0.03], 0.95, 200.0);
+        assert!((e.total() - 200.0 * (0.95 + 0.1 - 0.02 + 0.03)).abs() < 1e-9);
+        assert_eq!(e.contributions[0].feature, "menu_fries");
+        assert!((e.contributions[0].meals - 20.0).abs() < 1e-9);
+        let menu = e.groups.iter().find(|g| g.group == FactorGroup::Menu).unwrap();
+        assert!((menu.meals - 16.0).abs() < 1e-9);
+        assert_eq!(e.top_reasons(1, true), vec!["Frites au menu (oui) : +20 repas".to_owned()]);
+        assert_eq!(e.top_reasons(1, false), vec!["Chips on the menu (yes): +20 meals".to_owned()]);
+    }
+}

@@ -1,0 +1,187 @@
+//! Gradient-boosted regression trees (the `forust-ml` crate) with exact per-prediction
+//! contributions (TreeSHAP): for every row, contributions + bias = prediction.
+
+use forust_ml::gradientbooster::{ContributionsMethod, GradientBooster};
+use forust_ml::objective::ObjectiveType;
+use forust_ml::Matrix;
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// Settings of the boosted trees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmParams {
+    pub iterations: usize,
+    pub learning_rate: f32,
+    pub max_depth: usize,
+    pub min_leaf_weight: f32,
+    pub l2: f32,
+    pub nbins: u16,
+    pub subsample: f32,
+    pub colsample_bytree: f64,
+    pub seed: u64,
+    /// Worker threads (None = all cores).
+    pub threads: Option<usize>,
+}
+
+impl Default for GbmParams {
+    fn default() -> Self {
+        Self {
+            iterations: 300,
+            learning_rate: 0.05,
+            max_depth: 5,
+            min_leaf_weight: 20.0,
+            l2: 1.0,
+            nbins: 256,
+            subsample: 1.0,
+            colsample_bytree: 1.0,
+            seed: 7,
+            threads: None,
+        }
+    }
+}
+
+/// A column-major feature matrix (forust's layout): value of row `i`, column `j` at `j * rows + i`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMajor {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl ColumnMajor {
+    /// Transposes row vectors (all of length `cols`) into column-major storage.
+    pub fn from_rows<'a>(rows: impl ExactSizeIterator<Item = &'a [f64]>, cols: usize) -> Self {
+        let n = rows.len();
+        let mut data = vec![f64::NAN; n * cols];
+        for (i, row) in rows.enumerate() {
+            for (j, v) in row.iter().enumerate().take(cols) {
+                data[j * n + i] = *v;
+            }
+        }
+        Self { rows: n, cols, data }
+    }
+
+    fn matrix(&self) -> Matrix<'_, f64> {
+        Matrix::new(&self.data, self.rows, self.cols)
+    }
+}
+
+/// A fitted booster.
+#[derive(Serialize, Deserialize)]
+pub struct GbmRegressor {
+    booster: GradientBooster,
+}
+
+impl std::fmt::Debug for GbmRegressor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GbmRegressor").field("trees", &self.booster.trees.len()).finish()
+    }
+}
+
+impl Clone for GbmRegressor {
+    fn clone(&self) -> Self {
+        // GradientBooster is not Clone; its JSON form is its identity.
+        let json = self.booster.json_dump().unwrap_or_default();
+        Self { booster: GradientBooster::from_json(&json).unwrap_or_default() }
+    }
+}
+
+impl GbmParams {
+    /// Fits squared-error boosted trees on `x` (NaN = missing) to `y` with `weights`.
+    pub fn fit(&self, x: &ColumnMajor, y: &[f64], weights: &[f64]) -> Result<GbmRegressor, ModelError> {
+        if x.rows != y.len() || y.len() != weights.len() {
+            return Err(ModelError::Shape(format!(
+                "{} rows of features, {} targets, {} weights",
+                x.rows,
+                y.len(),
+                weights.len()
+            )));
+        }
+        if x.rows == 0 {
+            return Err(ModelError::NoTrainingData);
+        }
+        let mut booster = GradientBooster::default()
+            .set_objective_type(ObjectiveType::SquaredLoss)
+            .set_iterations(self.iterations)
+            .set_learning_rate(self.learning_rate)
+            .set_max_depth(self.max_depth)
+            .set_min_leaf_weight(self.min_leaf_weight)
+            .set_l2(self.l2)
+            .set_nbins(self.nbins)
+            .set_subsample(self.subsample)
+            .set_colsample_bytree(self.colsample_bytree)
+            .set_seed(self.seed)
+            .set_num_threads(self.threads)
+            .set_parallel(true)
+            .set_initialize_base_score(true);
+        booster
+            .fit(&x.matrix(), y, weights, None)
+            .map_err(|e| ModelError::Fit(e.to_string()))?;
+        Ok(GbmRegressor { booster })
+    }
+}
+
+impl GbmRegressor {
+    pub fn predict(&self, x: &ColumnMajor) -> Vec<f64> {
+        self.booster.predict(&x.matrix(), x.rows > 256)
+    }
+
+    /// Exact Shapley contributions: one row of `cols + 1` values per input row, the last being the
+    /// bias (expected prediction); each row sums to the prediction.
+    pub fn contributions(&self, x: &ColumnMajor) -> Vec<Vec<f64>> {
+        let flat = self.booster.predict_contributions(&x.matrix(), ContributionsMethod::Shapley, x.rows > 64);
+        flat.chunks(x.cols + 1).map(<[f64]>::to_vec).collect()
+    }
+
+    pub fn trees(&self) -> usize {
+        self.booster.trees.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// y = 2 x0 + (x1 > 0.5) with a little structure the trees can find.
+    fn toy() -> (ColumnMajor, Vec<f64>) {
+        let rows: Vec<Vec<f64>> = (0..400)
+            .map(|i| vec![(i % 20) as f64 / 20.0, ((i * 7) % 11) as f64 / 11.0, if i % 13 == 0 { f64::NAN } else { 1.0 }])
+            .collect();
+        let y = rows.iter().map(|r| 2.0 * r[0] + if r[1] > 0.5 { 1.0 } else { 0.0 }).collect();
+        (ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 3), y)
+    }
+
+    #[test]
+    fn learns_and_contributions_add_up() {
+        let (x, y) = toy();
+        let params = GbmParams { iterations: 150, learning_rate: 0.2, max_depth: 3, min_leaf_weight: 1.0, ..GbmParams::default() };
+        let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        let predictions = model.predict(&x);
+        let rmse = (predictions.iter().zip(&y).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
+        assert!(rmse < 0.1, "rmse {rmse}");
+        for (row, prediction) in model.contributions(&x).iter().zip(&predictions) {
+            let sum: f64 = row.iter().sum();
+            assert!((sum - prediction).abs() < 1e-4, "{sum} vs {prediction}");
+        }
+        // The third column is constant where present: it carries (almost) nothing.
+        let third: f64 = model.contributions(&x).iter().map(|r| r[2].abs()).sum::<f64>() / y.len() as f64;
+        assert!(third < 0.05, "{third}");
+    }
+
+    #[test]
+    fn survives_a_json_round_trip() {
+        let (x, y) = toy();
+        let params = GbmParams { iterations: 20, ..GbmParams::default() };
+        let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        let json = serde_json::to_string(&model).unwrap();
+        let back: GbmRegressor = serde_json::from_str(&json).unwrap();
+        assert_eq!(model.predict(&x), back.predict(&x));
+    }
+
+    #[test]
+    fn refuses_mismatched_shapes() {
+        let (x, y) = toy();
+        assert!(matches!(GbmParams::default().fit(&x, &y[..10], &y[..10]), Err(ModelError::Shape(_))));
+    }
+}

@@ -1,0 +1,162 @@
+//! A trained canteen model: its card, its horizon, its learner, the transparent fallback and the
+//! margin policy; and the forecasts it makes, each with its explanation.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use canteen_features::{DayClass, FactorGroup, FeatureBuilder, FeatureRow, FeatureSpec, spec};
+use prevoir_core::card::ModelCard;
+
+use crate::dataset::MAX_RATIO;
+use crate::explain::Explanation;
+use crate::gbm::{ColumnMajor, GbmRegressor};
+use crate::linear::LinearRegressor;
+use crate::margin::MarginPolicy;
+use crate::ModelError;
+
+/// The learner behind a model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Estimator {
+    Gbm { booster: GbmRegressor },
+    Linear { regressor: LinearRegressor },
+}
+
+/// A canteen-day forecast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    pub canteen: String,
+    pub date: NaiveDate,
+    pub horizon_days: u32,
+    /// Central forecast of meals served.
+    pub forecast_meals: f64,
+    /// What the order is based on: the forecast, without the effect of an announced strike.
+    pub order_basis_meals: f64,
+    /// Meals to order or cook: the order basis plus the safety margin, rounded up.
+    pub order_quantity: f64,
+    /// The relative safety margin applied (e.g. 0.05 = +5 %), and the kind of day that scaled it.
+    pub margin: f64,
+    pub day_class: canteen_features::DayClass,
+    /// 80 % interval for the meals served (validation-period ratios).
+    pub interval_low: f64,
+    pub interval_high: f64,
+    pub explanation: Explanation,
+}
+
+/// A trained model, as stored in `model.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CanteenModel {
+    pub card: ModelCard,
+    pub horizon_days: u32,
+    /// Feature names in column order.
+    pub features: Vec<String>,
+    pub estimator: Estimator,
+    /// The ridge regression trained on the same rows: baseline and fallback.
+    pub fallback: LinearRegressor,
+    pub margin: MarginPolicy,
+}
+
+impl CanteenModel {
+    /// The feature specs, in column order.
+    pub fn specs(&self) -> Vec<&'static FeatureSpec> {
+        self.features.iter().filter_map(|n| spec::find(n)).collect()
+    }
+
+    /// Checks that `builder` computes exactly this model's features.
+    pub fn check_builder(&self, builder: &FeatureBuilder) -> Result<(), ModelError> {
+        let program: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
+        if program != self.features || builder.horizon_days() != self.horizon_days {
+            return Err(ModelError::FeatureMismatch {
+                model: self.features.clone(),
+                program,
+                horizon: builder.horizon_days(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Predicted ratios to the reference level, and their contributions (last value = bias).
+    fn ratio_contributions(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Vec<f64>> {
+        match estimator {
+            Estimator::Gbm { booster } => {
+                let x = ColumnMajor::from_rows(rows.iter().map(|r| r.values.as_slice()), self.features.len());
+                booster.contributions(&x)
+            }
+            Estimator::Linear { regressor } => rows
+                .iter()
+                .map(|r| {
+                    let mut c = regressor.contributions(&r.values);
+                    c.push(regressor.intercept);
+                    c
+                })
+                .collect(),
+        }
+    }
+
+    /// Central forecasts only (fast path for training-time evaluation).
+    pub fn predict_meals(&self, rows: &[&FeatureRow]) -> Vec<f64> {
+        let ratios = match &self.estimator {
+            Estimator::Gbm { booster } => {
+                booster.predict(&ColumnMajor::from_rows(rows.iter().map(|r| r.values.as_slice()), self.features.len()))
+            }
+            Estimator::Linear { regressor } => rows.iter().map(|r| regressor.predict(&r.values)).collect(),
+        };
+        rows.iter().zip(ratios).map(|(row, ratio)| row.reference_meals * ratio.clamp(0.0, MAX_RATIO)).collect()
+    }
+
+    /// Full forecasts with explanations. The contributions plus the base add up to the forecast;
+    /// when the ratio had to be clipped (never seen in practice), the clipping shows as an
+    /// adjustment to the largest contribution so that the sum stays exact.
+    pub fn forecast(&self, rows: &[&FeatureRow]) -> Vec<Forecast> {
+        self.forecast_using(&self.estimator, rows)
+    }
+
+    /// The same forecasts from the ridge fallback.
+    pub fn forecast_fallback(&self, rows: &[&FeatureRow]) -> Vec<Forecast> {
+        self.forecast_using(&Estimator::Linear { regressor: self.fallback.clone() }, rows)
+    }
+
+    fn forecast_using(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Forecast> {
+        let specs = self.specs();
+        self.ratio_contributions(estimator, rows)
+            .into_iter()
+            .zip(rows)
+            .map(|(contributions, row)| {
+                let (bias, per_feature) = contributions.split_last().map_or((0.0, &[][..]), |(b, c)| (*b, c));
+                let mut per_feature = per_feature.to_vec();
+                let raw: f64 = bias + per_feature.iter().sum::<f64>();
+                let clipped = raw.clamp(0.0, MAX_RATIO);
+                if clipped != raw {
+                    if let Some(largest) = per_feature.iter_mut().max_by(|a, b| a.abs().total_cmp(&b.abs())) {
+                        *largest += clipped - raw;
+                    }
+                }
+                let explanation =
+                    Explanation::from_ratio_contributions(&specs, &row.values, &per_feature, bias, row.reference_meals);
+                let forecast_meals = row.reference_meals * clipped;
+                let (interval_low, interval_high) = self.margin.interval(forecast_meals);
+                // An announced strike lowers the forecast, but its effect ranges from none to
+                // closing the canteen: orders do not bet on it.
+                let strike_meals: f64 = if row.day_class == DayClass::Strike {
+                    explanation.contributions.iter().filter(|c| c.group == FactorGroup::Strikes).map(|c| c.meals).sum()
+                } else {
+                    0.0
+                };
+                let order_basis_meals = (forecast_meals - strike_meals).max(0.0);
+                Forecast {
+                    canteen: row.canteen.clone(),
+                    date: row.date,
+                    horizon_days: row.horizon_days,
+                    forecast_meals,
+                    order_basis_meals,
+                    order_quantity: self.margin.order_quantity(&row.canteen, row.day_class, order_basis_meals),
+                    margin: self.margin.margin_for(&row.canteen, row.day_class),
+                    day_class: row.day_class,
+                    interval_low,
+                    interval_high,
+                    explanation,
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,470 @@
+//! Training: fit the learner and the fallback on the canteen-days before the cut-off, choose the
+//! safety margin on the last school year before it (with a model trained only on what came before
+//! that year), and write the model card.
+
+use chrono::{Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+use canteen_data::CanteenData;
+use canteen_features::{DayClass, FeatureBuilder};
+use prevoir_core::card::{DataSource, FeatureCard, ModelCard};
+use prevoir_core::fingerprint::{FileFingerprint, combined_fingerprint};
+use prevoir_core::progress::Progress;
+
+use crate::dataset::{LabelledRows, MAX_RATIO, evaluation_rows, training_rows};
+use crate::gbm::{ColumnMajor, GbmParams};
+use crate::linear::{LinearParams, LinearRegressor};
+use crate::margin::{CurvePoint, Evaluated, MarginPolicy, MarginRule, quantile, scaled_quantity, select_margin, spread_scales};
+use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
+use crate::model::{CanteenModel, Estimator};
+use crate::ModelError;
+
+/// Which learner to fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Learner {
+    Gbm(GbmParams),
+    Linear(LinearParams),
+}
+
+impl Default for Learner {
+    fn default() -> Self {
+        Learner::Gbm(GbmParams::default())
+    }
+}
+
+/// What to train.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    pub horizon_days: u32,
+    /// Train on canteen-days strictly before this date (default: the day after the last one).
+    pub until: Option<NaiveDate>,
+    pub learner: Learner,
+    pub fallback: LinearParams,
+    /// Spare meals absorbing city-wide shortfalls (shortage days count shortfalls beyond it).
+    pub spare_meals: f64,
+    /// Margin used when no validation year is available.
+    pub default_margin: f64,
+    /// What the margin guards against; `None` = by horizon ([`MarginRule::for_horizon`]).
+    pub margin_rule: Option<MarginRule>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            horizon_days: 28,
+            until: None,
+            learner: Learner::default(),
+            fallback: LinearParams::default(),
+            spare_meals: DEFAULT_SPARE_MEALS,
+            default_margin: 0.10,
+            margin_rule: None,
+        }
+    }
+}
+
+/// How the margin was chosen, measured on the validation year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The validation model was trained on canteen-days before `from`.
+    pub chosen_margin: f64,
+    pub rule: MarginRule,
+    pub agents: Metrics,
+    /// The model's order quantities at the chosen margin, on the rows where the agents' forecast is known.
+    pub model: Metrics,
+    /// The ridge fallback at the same margin.
+    pub fallback: Metrics,
+    pub curve: Vec<CurvePoint>,
+}
+
+/// A trained model and how it was obtained.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    pub model: CanteenModel,
+    pub validation: Option<ValidationReport>,
+    pub training_rows: usize,
+    pub fit_seconds: f64,
+}
+
+/// Fitted learners on a set of labelled rows.
+struct Fitted {
+    estimator: Estimator,
+    fallback: LinearRegressor,
+}
+
+fn targets(rows: &LabelledRows) -> (Vec<f64>, Vec<f64>) {
+    rows.rows
+        .iter()
+        .zip(&rows.actual)
+        .map(|(row, actual)| {
+            let ratio = actual.unwrap_or(0.0) / row.reference_meals;
+            // Weighting by the level makes the loss count meals, not canteens.
+            (ratio.clamp(0.0, MAX_RATIO), row.reference_meals)
+        })
+        .unzip()
+}
+
+fn fit(rows: &LabelledRows, config: &TrainConfig, cols: usize) -> Result<Fitted, ModelError> {
+    if rows.is_empty() {
+        return Err(ModelError::NoTrainingData);
+    }
+    let (y, weights) = targets(rows);
+    let slices: Vec<&[f64]> = rows.rows.iter().map(|r| r.values.as_slice()).collect();
+    let fallback = config.fallback.fit(&slices, &y)?;
+    let estimator = match &config.learner {
+        Learner::Gbm(params) => {
+            let x = ColumnMajor::from_rows(slices.iter().copied(), cols);
+            Estimator::Gbm { booster: params.fit(&x, &y, &weights)? }
+        }
+        Learner::Linear(params) => Estimator::Linear { regressor: params.fit(&slices, &y)? },
+    };
+    Ok(Fitted { estimator, fallback })
+}
+
+/// The school year to validate on: the latest one starting before `until` with at least 40 days
+/// of attendance before `until` and some training data before it.
+fn validation_period(data: &CanteenData, until: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let first_day = data.attendance.iter().map(|a| a.date).min()?;
+    let mut years: Vec<_> = data.school_years.iter().filter(|y| y.start < until && y.start > first_day).collect();
+    years.sort_by_key(|y| std::cmp::Reverse(y.start));
+    years.into_iter().find_map(|year| {
+        let to = year.end.min(until - Duration::days(1));
+        let mut dates: Vec<NaiveDate> =
+            data.attendance.iter().map(|a| a.date).filter(|d| *d >= year.start && *d <= to).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        (dates.len() >= 40).then_some((year.start, to))
+    })
+}
+
+/// Validation rows with an actual: what was served, the order basis (forecast without the effect
+/// of an announced strike), the agents' forecast and the margin scale.
+fn evaluated(model: &CanteenModel, rows: &LabelledRows, fallback: bool) -> Vec<Evaluated> {
+    let refs: Vec<_> = rows.rows.iter().collect();
+    let forecasts = if fallback { model.forecast_fallback(&refs) } else { model.forecast(&refs) };
+    rows.rows
+        .iter()
+        .zip(forecasts)
+        .zip(rows.actual.iter().zip(&rows.agents))
+        .filter_map(|((row, forecast), (actual, agents))| {
+            actual.map(|actual| Evaluated {
+                scored_date: row.date,
+                actual,
+                forecast: forecast.order_basis_meals,
+                agents: *agents,
+                scale: model.margin.scale(&row.canteen, row.day_class),
+            })
+        })
+        .collect()
+}
+
+fn metrics_at(rows: &[Evaluated], margin: f64, spare_meals: f64) -> Metrics {
+    let scored: Vec<Scored> = rows
+        .iter()
+        .filter(|r| r.agents.is_some())
+        .map(|r| Scored { date: r.scored_date, actual: r.actual, quantity: scaled_quantity(r.forecast, margin, r.scale) })
+        .collect();
+    Metrics::compute(&scored, spare_meals)
+}
+
+/// Trains a model on `data` (read from `files`) as `config` says.
+pub fn train(
+    data: &CanteenData,
+    files: &[FileFingerprint],
+    config: &TrainConfig,
+    progress: &dyn Progress,
+) -> Result<TrainOutcome, ModelError> {
+    let last_day = data.attendance.iter().map(|a| a.date).max().ok_or(ModelError::NoTrainingData)?;
+    let until = config.until.unwrap_or(last_day + Duration::days(1));
+    let builder = FeatureBuilder::new(data, config.horizon_days);
+    let features: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
+    let cols = features.len();
+    let period = validation_period(data, until);
+    let rule = config.margin_rule.unwrap_or_else(|| MarginRule::for_horizon(config.horizon_days));
+    progress.start("training canteen model", if period.is_some() { 4 } else { 2 });
+
+    // 1. Validation: a model trained before the validation year forecasts it.
+    let mut validation = None;
+    let mut margin = MarginPolicy {
+        rule,
+        interval_low: 1.0 - config.default_margin,
+        interval_high: 1.0 + config.default_margin,
+        chosen_on: "default (no validation year available)".into(),
+        ..MarginPolicy::uniform(config.default_margin)
+    };
+    let mut importance: Vec<f64> = vec![f64::NAN; cols];
+    if let Some((from, to)) = period {
+        let inner_rows = training_rows(&builder, data, None, from);
+        progress.advance(1);
+        if !inner_rows.is_empty() {
+            let inner = fit(&inner_rows, config, cols)?;
+            let mut probe = CanteenModel {
+                card: placeholder_card(),
+                horizon_days: config.horizon_days,
+                features: features.clone(),
+                estimator: inner.estimator,
+                fallback: inner.fallback,
+                margin: margin.clone(),
+            };
+            let val_rows = evaluation_rows(&builder, data, from, to);
+            // Spreads of the validation errors: per canteen on ordinary days, per kind of day.
+            let refs: Vec<_> = val_rows.rows.iter().collect();
+            let central = probe.predict_meals(&refs);
+            let errors = || {
+                val_rows.rows.iter().zip(&central).zip(&val_rows.actual).filter_map(|((row, forecast), actual)| {
+                    actual.map(|a| (row, a, *forecast))
+                })
+            };
+            let canteen_scale = spread_scales(
+                errors()
+                    .filter(|(row, a, _)| row.day_class == DayClass::Normal && *a > 0.0)
+                    .map(|(row, a, f)| (row.canteen.clone(), a, f)),
+            );
+            // Orders on strike days ignore the strike: their spread is not a forecast's spread.
+            let day_scale = spread_scales(
+                errors()
+                    .filter(|(row, a, _)| *a > 0.0 && row.day_class != DayClass::Strike)
+                    .map(|(row, a, f)| (row.day_class, a, f)),
+            );
+            probe.margin.canteen_scale = canteen_scale.clone();
+            probe.margin.day_scale = day_scale.clone();
+            let evaluated_model = evaluated(&probe, &val_rows, false);
+            let evaluated_fallback = evaluated(&probe, &val_rows, true);
+            let (chosen, curve, agents) = select_margin(&evaluated_model, config.spare_meals, rule);
+            let mut ratios: Vec<f64> = evaluated_model
+                .iter()
+                .filter(|r| r.forecast > 0.0)
+                .map(|r| r.actual / r.forecast)
+                .collect();
+            let low = quantile(&mut ratios, 0.10).unwrap_or(0.9);
+            let high = quantile(&mut ratios, 0.90).unwrap_or(1.1);
+            margin = MarginPolicy {
+                relative_margin: chosen,
+                canteen_scale,
+                day_scale,
+                rule,
+                interval_low: low,
+                interval_high: high,
+                chosen_on: format!("{from}..{to}"),
+            };
+            importance = mean_abs_contributions(&probe, &val_rows);
+            validation = Some(ValidationReport {
+                from,
+                to,
+                chosen_margin: chosen,
+                rule,
+                agents,
+                model: metrics_at(&evaluated_model, chosen, config.spare_meals),
+                fallback: metrics_at(&evaluated_fallback, chosen, config.spare_meals),
+                curve,
+            });
+        }
+        progress.advance(1);
+    }
+
+    // 2. The model itself, on everything before the cut-off.
+    let rows = training_rows(&builder, data, None, until);
+    progress.advance(1);
+    let started = Instant::now();
+    let fitted = fit(&rows, config, cols)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    progress.advance(1);
+    progress.finish();
+
+    let first_day = rows.rows.iter().map(|r| r.date).min().unwrap_or(until);
+    let last_train_day = rows.rows.iter().map(|r| r.date).max().unwrap_or(until);
+    let card = model_card(ModelCardInput {
+        config,
+        files,
+        features: &features,
+        importance: &importance,
+        training_from: first_day,
+        training_to: last_train_day,
+        cutoff: until - Duration::days(1),
+        rows: rows.len(),
+        validation: validation.as_ref(),
+        margin: &margin,
+    });
+    Ok(TrainOutcome {
+        model: CanteenModel {
+            card,
+            horizon_days: config.horizon_days,
+            features,
+            estimator: fitted.estimator,
+            fallback: fitted.fallback,
+            margin,
+        },
+        validation,
+        training_rows: rows.len(),
+        fit_seconds,
+    })
+}
+
+/// Share of the total mean absolute contribution (meals) of each feature on `rows`.
+fn mean_abs_contributions(model: &CanteenModel, rows: &LabelledRows) -> Vec<f64> {
+    let refs: Vec<_> = rows.rows.iter().collect();
+    let mut sums = vec![0.0; model.features.len()];
+    for forecast in model.forecast(&refs) {
+        for c in &forecast.explanation.contributions {
+            if let Some(i) = model.features.iter().position(|f| *f == c.feature) {
+                sums[i] += c.meals.abs();
+            }
+        }
+    }
+    let total: f64 = sums.iter().sum();
+    sums.iter().map(|s| if total > 0.0 { s / total } else { 0.0 }).collect()
+}
+
+fn placeholder_card() -> ModelCard {
+    ModelCard {
+        name: "canteen-validation".into(),
+        version: String::new(),
+        purpose_fr: String::new(),
+        purpose_en: String::new(),
+        trained_at: String::new(),
+        training_from: String::new(),
+        training_to: String::new(),
+        data_cutoff: String::new(),
+        data_fingerprint: String::new(),
+        data_files: Vec::new(),
+        data_sources: Vec::new(),
+        features: Vec::new(),
+        algorithm: String::new(),
+        parameters: serde_json::Value::Null,
+        validation: serde_json::Value::Null,
+        operations: Vec::new(),
+        limitations: Vec::new(),
+        software: String::new(),
+    }
+}
+
+struct ModelCardInput<'a> {
+    config: &'a TrainConfig,
+    files: &'a [FileFingerprint],
+    features: &'a [String],
+    importance: &'a [f64],
+    training_from: NaiveDate,
+    training_to: NaiveDate,
+    cutoff: NaiveDate,
+    rows: usize,
+    validation: Option<&'a ValidationReport>,
+    margin: &'a MarginPolicy,
+}
+
+fn model_card(input: ModelCardInput<'_>) -> ModelCard {
+    let fingerprint = combined_fingerprint(input.files);
+    let now = Utc::now();
+    let algorithm = match &input.config.learner {
+        Learner::Gbm(_) => "gradient-boosted regression trees (forust-ml), squared error on the ratio to the usual level, weighted by that level; exact TreeSHAP contributions",
+        Learner::Linear(_) => "ridge regression (linfa-elasticnet) on standardised features, ratio to the usual level",
+    };
+    let features = input
+        .features
+        .iter()
+        .zip(input.importance)
+        .filter_map(|(name, importance)| {
+            canteen_features::spec::find(name).map(|s| FeatureCard {
+                name: s.name.to_owned(),
+                group: s.group.key().to_owned(),
+                label_fr: s.label_fr.to_owned(),
+                label_en: s.label_en.to_owned(),
+                availability: s.availability.to_owned(),
+                importance: importance.is_finite().then_some(*importance),
+            })
+        })
+        .collect();
+    let h = input.config.horizon_days;
+    ModelCard {
+        name: "canteen".into(),
+        version: format!("canteen-h{h}-{}-{}", now.format("%Y%m%dT%H%M%SZ"), &fingerprint[..8.min(fingerprint.len())]),
+        purpose_fr: format!(
+            "Prévoir le nombre de repas servis par restaurant scolaire et par jour, {h} jour(s) à l'avance, \
+et la quantité à commander (prévision + marge de sécurité), pour réduire le gaspillage sans manquer de repas."
+        ),
+        purpose_en: format!(
+            "Forecast the meals served per school canteen and day, {h} day(s) ahead, and the quantity to order \
+(forecast + safety margin), to cut waste without running short."
+        ),
+        trained_at: now.to_rfc3339(),
+        training_from: input.training_from.to_string(),
+        training_to: input.training_to.to_string(),
+        data_cutoff: input.cutoff.to_string(),
+        data_fingerprint: fingerprint,
+        data_files: input.files.to_vec(),
+        data_sources: data_sources(),
+        features,
+        algorithm: algorithm.into(),
+        parameters: serde_json::json!({
+            "learner": input.config.learner,
+            "fallback": input.config.fallback,
+            "horizon_days": h,
+            "relative_margin": input.margin.relative_margin,
+            "margin_rule": input.margin.rule,
+            "margin_scale_by_day": input.margin.day_scale,
+            "interval": [input.margin.interval_low, input.margin.interval_high],
+            "spare_meals": input.config.spare_meals,
+            "training_rows": input.rows,
+        }),
+        validation: serde_json::to_value(input.validation.map(|v| {
+            serde_json::json!({
+                "period": [v.from, v.to],
+                "how": format!("model trained on canteen-days before the period, forecasting each day with the information available `horizon` days before; margin = smallest with {} on the same rows", input.margin.rule.description_en()),
+                "chosen_margin": v.chosen_margin,
+                "model": v.model,
+                "fallback": v.fallback,
+                "agents": v.agents,
+            })
+        }))
+        .unwrap_or(serde_json::Value::Null),
+        operations: vec![
+            "Lecture et validation des fichiers ouverts (fréquentation, menus, calendriers, effectifs, épidémies) ; chaque réparation est comptée.".into(),
+            "Rattachement des sites de fréquentation aux restaurants et somme des demi-lignes.".into(),
+            format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus), calendrier, menu, fêtes, effectifs, épidémies{}.", if h <= 2 { ", grèves annoncées" } else { "" }),
+            "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
+            "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
+            format!(
+                "Quantité à commander = prévision × (1 + {:.2} % × facteur du restaurant × facteur du type de jour), arrondie au repas supérieur ; facteurs = dispersion relative des erreurs mesurée sur l'année scolaire {} ; marge la plus petite telle que : {} sur cette année-là (jamais sur la période évaluée).",
+                100.0 * input.margin.relative_margin,
+                input.margin.chosen_on,
+                input.margin.rule.description_fr()
+            ),
+        ],
+        limitations: vec![
+            format!("Au-delà de 2 jours, les grèves ne sont pas connues : les jours de grève, la prévision est celle d'un jour normal{}.", if h > 2 { " (cas de ce modèle)" } else { "" }),
+            "Un restaurant nouveau ou sans historique récent est prévu à partir de 75 % de ses effectifs : moins précis.".into(),
+            "Les fermetures exceptionnelles (travaux, élections) ne sont pas prévues.".into(),
+            "Les effets des menus sont appris sur les libellés des plats ; un libellé inhabituel peut ne pas être reconnu.".into(),
+            "Aucune donnée personnelle : des agrégats par restaurant et par jour uniquement ; aucune décision individuelle.".into(),
+        ],
+        software: format!("prevoir {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn data_sources() -> Vec<DataSource> {
+    let nantes = |name: &str, id: &str| DataSource {
+        name: name.into(),
+        publisher: "Nantes Métropole".into(),
+        url: format!("https://data.nantesmetropole.fr/explore/dataset/{id}/"),
+        licence: "ODbL".into(),
+    };
+    vec![
+        nantes("Fréquentation des restaurants scolaires", "244400404_nombre-convives-jour-cantine-nantes-2011"),
+        nantes("Menus des restaurants scolaires", "244400404_menus-cantines-nantes-2011-2019"),
+        nantes("Effectifs des écoles publiques", "244400404_effectifs-eleves-ecoles-publiques-maternelles-elementaires-nantes"),
+        DataSource {
+            name: "Calendrier scolaire zone B et jours fériés".into(),
+            publisher: "Ministère de l'Éducation nationale / data.gouv.fr".into(),
+            url: "https://www.data.gouv.fr/fr/datasets/le-calendrier-scolaire/".into(),
+            licence: "Licence Ouverte 2.0".into(),
+        },
+        DataSource {
+            name: "Incidence hebdomadaire (grippe, diarrhée aiguë, varicelle)".into(),
+            publisher: "Réseau Sentinelles (Inserm, Sorbonne Université)".into(),
+            url: "https://www.sentiweb.fr/".into(),
+            licence: "CC BY-NC-SA 4.0".into(),
+        },
+    ]
+}

@@ -1,0 +1,92 @@
+//! Parsers on the real BattLeDIM files. Runs when `PREVOIR_OPEN_DATA` names the open-data
+//! directory (fails loudly if the files are missing there); skipped with a notice otherwise.
+
+use leak_data::hydraulics::{Scenario, Solver};
+use leak_data::{InpNetwork, Network, SensorTable, labels};
+use std::path::PathBuf;
+
+fn ltown() -> Option<PathBuf> {
+    match std::env::var_os("PREVOIR_OPEN_DATA") {
+        None => {
+            eprintln!("PREVOIR_OPEN_DATA is not set: real-data test skipped");
+            None
+        }
+        Some(dir) => {
+            // Relative values are read from the workspace root, as CI sets them (`../shared/data`).
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let path = root.join(PathBuf::from(dir)).join("ltown");
+            assert!(
+                path.join("L-TOWN.inp").is_file(),
+                "PREVOIR_OPEN_DATA is set but {} has no L-TOWN.inp",
+                path.display()
+            );
+            Some(path)
+        }
+    }
+}
+
+#[test]
+fn ltown_network_has_the_documented_areas() {
+    let Some(dir) = ltown() else { return };
+    let inp = InpNetwork::read(&dir.join("L-TOWN.inp")).unwrap();
+    assert_eq!(inp.junctions.len(), 782);
+    assert_eq!(inp.pipes.len(), 905);
+    assert_eq!(inp.flow_units, "CMH");
+    let net = Network::from_inp(&inp);
+    let areas: Vec<(&str, usize)> = net
+        .areas
+        .iter()
+        .map(|a| (a.name.as_str(), a.junctions))
+        .collect();
+    assert_eq!(areas, vec![("A", 659), ("B", 31), ("C", 92)]);
+    let a = &net.areas[0];
+    let mut inlets = a.inlet_pipes.clone();
+    inlets.sort();
+    assert_eq!(inlets, vec!["p227", "p235"]);
+    assert_eq!(a.pumps_out, vec!["PUMP_1"]);
+    assert!((net.areas[2].tank_area_m2.unwrap() - 201.06).abs() < 0.01);
+    assert!(
+        (net.total_pipe_length_m() / 1000.0 - 42.6).abs() < 1.0,
+        "{}",
+        net.total_pipe_length_m()
+    );
+    // The hydraulic solver converges at the mean demand and a leak lowers pressures nearby.
+    let settings: Vec<(String, f64)> = inp
+        .valves
+        .iter()
+        .map(|v| (v.id.clone(), v.setting))
+        .collect();
+    let solver = Solver::new(&net, &settings);
+    let t1 = net.node("T1").unwrap();
+    let mut scenario = Scenario::base(&net, 0.7);
+    scenario.tank_level.push((t1, 3.0));
+    let solution = solver.solve(&scenario).unwrap();
+    let n506 = net.node("n506").unwrap();
+    assert!(
+        solution.pressure[n506] > 20.0 && solution.pressure[n506] < 80.0,
+        "{}",
+        solution.pressure[n506]
+    );
+    let s = solver.pressure_sensitivity(&scenario, &[n506]).unwrap();
+    assert!(s[0][n506] < 0.0);
+}
+
+#[test]
+fn ltown_scada_files_parse_with_both_decimal_marks() {
+    let Some(dir) = ltown() else { return };
+    let real = SensorTable::read(&dir.join("2019_SCADA_Flows.csv")).unwrap();
+    assert!(real.notes.decimal_comma);
+    assert_eq!(real.sensors, vec!["p227", "p235", "PUMP_1"]);
+    assert_eq!(real.step_minutes(), Some(5));
+    let sim = SensorTable::read_all(&[
+        dir.join("sim/2018_SCADA_Pressures.csv"),
+        dir.join("sim/2019_SCADA_Pressures.csv"),
+    ])
+    .unwrap();
+    assert_eq!(sim.sensors.len(), 33);
+    assert_eq!(sim.timestamps.len(), 105_120 + 52_128);
+    assert!(sim.notes.gaps.is_empty());
+    assert_eq!(sim.notes.duplicate_timestamps, 0);
+    let labels = labels::read_labels(&dir.join("leak_labels.csv")).unwrap();
+    assert_eq!(labels.len(), 24);
+}
