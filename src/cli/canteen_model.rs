@@ -191,7 +191,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     println!("trained on {} canteen-days, {} → {} (fit {:.1} s)", outcome.training_rows, card.training_from, card.training_to, outcome.fit_seconds);
     println!("horizon    {} day(s); margin {:.2} % chosen on {}", args.horizon, 100.0 * outcome.model.margin.relative_margin, outcome.model.margin.chosen_on);
     if let Some(v) = &outcome.validation {
-        println!("validation {} → {} (model trained before {}):", v.from, v.to, v.from);
+        println!("validation {} (each year forecast by a model trained before it):", v.describe_periods());
         println!("  {:<28} {:>12} {:>10} {:>12} {:>10}", "", "city over %", "short days", "over % (c-d)", "short meals");
         for (name, m) in [("model + margin", &v.model), ("agents", &v.agents), ("ridge fallback + margin", &v.fallback)] {
             println!(
@@ -304,7 +304,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         m.canteen_days,
         m.comparable_rows,
         100.0 * m.relative_margin,
-        m.validation.as_ref().map_or("default".to_owned(), |v| format!("{} → {}", v.from, v.to))
+        m.validation.as_ref().map_or("default".to_owned(), |v| v.describe_periods())
     );
     println!("{:<30} {:>11} {:>11} {:>12} {:>12} {:>12} {:>9}", "", "city over%", "short days", "worst short", "over% (c-d)", "short meals", "under%");
     for (name, x) in [

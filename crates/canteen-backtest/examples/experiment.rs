@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     if let Some(v) = &m.validation {
-        println!("validation {}..{}: chosen {:.2}%", v.from, v.to, 100.0 * v.chosen_margin);
+        println!("validation {}: chosen {:.2}% binding {:?}", v.describe_periods(), 100.0 * v.chosen_margin, v.binding_days);
         for (name, x) in [("model", &v.model), ("agents", &v.agents), ("ridge", &v.fallback)] {
             println!("  {:<8} city over {:6.2}% short days {:3} | c-d over {:6.2}% short meals {:7.0}", name, x.city.overproduction_pct, x.city.shortage_days, x.overproduction_pct, x.shortage_meals);
         }

@@ -49,7 +49,7 @@ agents' forecast are known.",
         m.canteen_days,
         m.horizon_days,
         100.0 * m.relative_margin,
-        m.validation.as_ref().map_or("a default".to_owned(), |v| format!("{} → {}", v.from, v.to)),
+        m.validation.as_ref().map_or("a default".to_owned(), |v| v.describe_periods()),
         m.comparable_rows
     ));
     page.key_figures(&[
@@ -167,9 +167,13 @@ agents' forecast are known.",
     if let Some(v) = &m.validation {
         page.heading("How the margin was chosen");
         page.paragraph(&format!(
-            "A model trained on the canteen-days before {} forecast the school year {} → {}. The margin is the smallest \
-(0 to 25 % by 0.25 %, scaled per canteen and per kind of day by the spread of their errors) with {} on the same rows: {:.2} %.",
-            v.from, v.from, v.to, v.rule.description_en(), 100.0 * v.chosen_margin
+            "Each validation school year ({}) was forecast by a model trained on the canteen-days before it. The margin is \
+the smallest (0 to 25 % by 0.25 %, scaled per canteen and per kind of day by the spread of their errors) with {} on \
+the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
+            v.describe_periods(),
+            v.rule.description_en(),
+            100.0 * v.chosen_margin,
+            v.binding_days.iter().take(4).map(|(d, m)| format!("{d} ({:.2} %)", 100.0 * m)).collect::<Vec<_>>().join(", ")
         ));
         let mut table = Table::new(&[
             "validation year", "city overproduction", "city shortage days", "worst city shortfall", "overproduction (canteen-days)",

@@ -1,12 +1,14 @@
 //! Gradient-boosted regression trees (the `forust-ml` crate) with exact per-prediction
 //! contributions (TreeSHAP): for every row, contributions + bias = prediction.
 
-use forust_ml::gradientbooster::{ContributionsMethod, GradientBooster};
+use forust_ml::gradientbooster::GradientBooster;
+use rayon::prelude::*;
 use forust_ml::objective::ObjectiveType;
 use forust_ml::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::treeshap::CompiledTrees;
 
 /// Settings of the boosted trees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +29,10 @@ pub struct GbmParams {
 impl Default for GbmParams {
     fn default() -> Self {
         Self {
-            iterations: 300,
-            learning_rate: 0.05,
+            // 150 trees at 0.1 forecast as well as 300 at 0.05 on Nantes (checked on the
+            // 2017-2018 backtest) at half the cost of every explanation.
+            iterations: 150,
+            learning_rate: 0.1,
             max_depth: 5,
             min_leaf_weight: 20.0,
             l2: 1.0,
@@ -67,10 +71,30 @@ impl ColumnMajor {
     }
 }
 
-/// A fitted booster.
+/// A fitted booster, with its trees compiled for fast prediction and exact contributions.
 #[derive(Serialize, Deserialize)]
+#[serde(from = "StoredBooster", into = "StoredBooster")]
 pub struct GbmRegressor {
     booster: GradientBooster,
+    compiled: CompiledTrees,
+}
+
+/// How a booster is stored: forust's own JSON form; the compiled trees are rebuilt on load.
+#[derive(Serialize, Deserialize)]
+struct StoredBooster {
+    booster: GradientBooster,
+}
+
+impl From<StoredBooster> for GbmRegressor {
+    fn from(stored: StoredBooster) -> Self {
+        GbmRegressor::new(stored.booster)
+    }
+}
+
+impl From<GbmRegressor> for StoredBooster {
+    fn from(model: GbmRegressor) -> Self {
+        StoredBooster { booster: model.booster }
+    }
 }
 
 impl std::fmt::Debug for GbmRegressor {
@@ -83,7 +107,7 @@ impl Clone for GbmRegressor {
     fn clone(&self) -> Self {
         // GradientBooster is not Clone; its JSON form is its identity.
         let json = self.booster.json_dump().unwrap_or_default();
-        Self { booster: GradientBooster::from_json(&json).unwrap_or_default() }
+        GbmRegressor::new(GradientBooster::from_json(&json).unwrap_or_default())
     }
 }
 
@@ -118,20 +142,48 @@ impl GbmParams {
         booster
             .fit(&x.matrix(), y, weights, None)
             .map_err(|e| ModelError::Fit(e.to_string()))?;
-        Ok(GbmRegressor { booster })
+        Ok(GbmRegressor::new(booster))
     }
 }
 
 impl GbmRegressor {
+    fn new(booster: GradientBooster) -> Self {
+        let compiled = CompiledTrees::from_booster(&booster);
+        Self { booster, compiled }
+    }
+
+    /// The underlying forust booster.
+    pub fn booster(&self) -> &GradientBooster {
+        &self.booster
+    }
+
     pub fn predict(&self, x: &ColumnMajor) -> Vec<f64> {
         self.booster.predict(&x.matrix(), x.rows > 256)
+    }
+
+    /// Prediction for one row.
+    pub fn predict_row(&self, row: &[f64]) -> f64 {
+        self.compiled.predict(row)
+    }
+
+    /// Exact Shapley contributions of one row, and the bias (expected prediction): bias + Σ
+    /// contributions = prediction.
+    pub fn contributions_row(&self, row: &[f64]) -> (Vec<f64>, f64) {
+        let mut phi = vec![0.0; row.len()];
+        self.compiled.contributions(row, &mut phi);
+        (phi, self.compiled.expected_value())
     }
 
     /// Exact Shapley contributions: one row of `cols + 1` values per input row, the last being the
     /// bias (expected prediction); each row sums to the prediction.
     pub fn contributions(&self, x: &ColumnMajor) -> Vec<Vec<f64>> {
-        let flat = self.booster.predict_contributions(&x.matrix(), ContributionsMethod::Shapley, x.rows > 64);
-        flat.chunks(x.cols + 1).map(<[f64]>::to_vec).collect()
+        let rows: Vec<Vec<f64>> = (0..x.rows).map(|i| (0..x.cols).map(|j| x.data[j * x.rows + i]).collect()).collect();
+        let one = |row: &Vec<f64>| {
+            let (mut phi, bias) = self.contributions_row(row);
+            phi.push(bias);
+            phi
+        };
+        if rows.len() > 64 { rows.par_iter().map(one).collect() } else { rows.iter().map(one).collect() }
     }
 
     pub fn trees(&self) -> usize {

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod store;
 pub mod train;
+pub mod treeshap;
 
 pub use explain::{Contribution, Explanation, GroupContribution};
 pub use margin::MarginPolicy;

@@ -17,7 +17,7 @@ use crate::gbm::{ColumnMajor, GbmParams};
 use crate::linear::{LinearParams, LinearRegressor};
 use crate::margin::{CurvePoint, Evaluated, MarginPolicy, MarginRule, quantile, scaled_quantity, select_margin, spread_scales};
 use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
-use crate::model::{CanteenModel, Estimator};
+use crate::model::{CanteenModel, Estimator, Forecast};
 use crate::ModelError;
 
 /// Which learner to fit.
@@ -46,6 +46,8 @@ pub struct TrainConfig {
     pub spare_meals: f64,
     /// Margin used when no validation year is available.
     pub default_margin: f64,
+    /// How many school years before the cut-off to validate on (each costs one more fit).
+    pub validation_years: usize,
     /// What the margin guards against; `None` = by horizon ([`MarginRule::for_horizon`]).
     pub margin_rule: Option<MarginRule>,
 }
@@ -59,25 +61,36 @@ impl Default for TrainConfig {
             fallback: LinearParams::default(),
             spare_meals: DEFAULT_SPARE_MEALS,
             default_margin: 0.10,
+            validation_years: 2,
             margin_rule: None,
         }
     }
 }
 
-/// How the margin was chosen, measured on the validation year.
+/// How the margin was chosen, measured on the validation years.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ValidationReport {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// The validation model was trained on canteen-days before `from`.
+    /// The validation school years (first and last day), oldest first; each was forecast by a model
+    /// trained on the canteen-days before it.
+    pub periods: Vec<(NaiveDate, NaiveDate)>,
     pub chosen_margin: f64,
     pub rule: MarginRule,
+    /// The validation days that needed the largest margins city-wide (date, margin needed so that
+    /// the city total falls short by no more than the spare meals), largest first.
+    pub binding_days: Vec<(NaiveDate, f64)>,
     pub agents: Metrics,
     /// The model's order quantities at the chosen margin, on the rows where the agents' forecast is known.
     pub model: Metrics,
     /// The ridge fallback at the same margin.
     pub fallback: Metrics,
     pub curve: Vec<CurvePoint>,
+}
+
+impl ValidationReport {
+    /// The validation years in words: `2015-09-01 → 2016-07-05, 2016-09-01 → 2017-07-08`.
+    pub fn describe_periods(&self) -> String {
+        self.periods.iter().map(|(from, to)| format!("{from} → {to}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// A trained model and how it was obtained.
@@ -124,27 +137,38 @@ fn fit(rows: &LabelledRows, config: &TrainConfig, cols: usize) -> Result<Fitted,
     Ok(Fitted { estimator, fallback })
 }
 
-/// The school year to validate on: the latest one starting before `until` with at least 40 days
-/// of attendance before `until` and some training data before it.
-fn validation_period(data: &CanteenData, until: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let first_day = data.attendance.iter().map(|a| a.date).min()?;
+/// The school years to validate on: the latest `n` starting before `until` with at least 40 days
+/// of attendance before `until` and some training data before them, oldest first.
+fn validation_periods(data: &CanteenData, until: NaiveDate, n: usize) -> Vec<(NaiveDate, NaiveDate)> {
+    let Some(first_day) = data.attendance.iter().map(|a| a.date).min() else { return Vec::new() };
     let mut years: Vec<_> = data.school_years.iter().filter(|y| y.start < until && y.start > first_day).collect();
     years.sort_by_key(|y| std::cmp::Reverse(y.start));
-    years.into_iter().find_map(|year| {
-        let to = year.end.min(until - Duration::days(1));
-        let mut dates: Vec<NaiveDate> =
-            data.attendance.iter().map(|a| a.date).filter(|d| *d >= year.start && *d <= to).collect();
-        dates.sort_unstable();
-        dates.dedup();
-        (dates.len() >= 40).then_some((year.start, to))
-    })
+    let mut periods: Vec<(NaiveDate, NaiveDate)> = years
+        .into_iter()
+        .filter_map(|year| {
+            let to = year.end.min(until - Duration::days(1));
+            let mut dates: Vec<NaiveDate> =
+                data.attendance.iter().map(|a| a.date).filter(|d| *d >= year.start && *d <= to).collect();
+            dates.sort_unstable();
+            dates.dedup();
+            (dates.len() >= 40).then_some((year.start, to))
+        })
+        .take(n)
+        .collect();
+    periods.reverse();
+    periods
+}
+
+/// One validation year's forecasts, by the model and by the fallback.
+struct ValidationSlice {
+    rows: LabelledRows,
+    forecasts: Vec<Forecast>,
+    fallback: Vec<Forecast>,
 }
 
 /// Validation rows with an actual: what was served, the order basis (forecast without the effect
 /// of an announced strike), the agents' forecast and the margin scale.
-fn evaluated(model: &CanteenModel, rows: &LabelledRows, fallback: bool) -> Vec<Evaluated> {
-    let refs: Vec<_> = rows.rows.iter().collect();
-    let forecasts = if fallback { model.forecast_fallback(&refs) } else { model.forecast(&refs) };
+fn evaluated(margin: &MarginPolicy, rows: &LabelledRows, forecasts: &[Forecast]) -> Vec<Evaluated> {
     rows.rows
         .iter()
         .zip(forecasts)
@@ -155,10 +179,35 @@ fn evaluated(model: &CanteenModel, rows: &LabelledRows, fallback: bool) -> Vec<E
                 actual,
                 forecast: forecast.order_basis_meals,
                 agents: *agents,
-                scale: model.margin.scale(&row.canteen, row.day_class),
+                scale: margin.scale(&row.canteen, row.day_class),
             })
         })
         .collect()
+}
+
+/// For each validation day, the smallest margin of the grid that keeps the city-wide shortfall
+/// within the spare meals; the eight largest.
+fn binding_days(rows: &[Evaluated], spare_meals: f64) -> Vec<(NaiveDate, f64)> {
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&Evaluated>> = std::collections::BTreeMap::new();
+    for r in rows.iter().filter(|r| r.agents.is_some()) {
+        by_day.entry(r.scored_date).or_default().push(r);
+    }
+    let grid = crate::margin::margin_grid();
+    let mut needed: Vec<(NaiveDate, f64)> = by_day
+        .into_iter()
+        .map(|(day, rows)| {
+            let actual: f64 = rows.iter().map(|r| r.actual).sum();
+            let m = grid
+                .iter()
+                .copied()
+                .find(|&m| rows.iter().map(|r| scaled_quantity(r.forecast, m, r.scale)).sum::<f64>() + spare_meals >= actual)
+                .unwrap_or(f64::INFINITY);
+            (day, m)
+        })
+        .collect();
+    needed.sort_by(|a, b| b.1.total_cmp(&a.1));
+    needed.truncate(8);
+    needed
 }
 
 fn metrics_at(rows: &[Evaluated], margin: f64, spare_meals: f64) -> Metrics {
@@ -182,12 +231,11 @@ pub fn train(
     let builder = FeatureBuilder::new(data, config.horizon_days);
     let features: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
     let cols = features.len();
-    let period = validation_period(data, until);
+    let periods = validation_periods(data, until, config.validation_years);
     let rule = config.margin_rule.unwrap_or_else(|| MarginRule::for_horizon(config.horizon_days));
-    progress.start("training canteen model", if period.is_some() { 4 } else { 2 });
+    progress.start("training canteen model", 2 * periods.len() as u64 + 2);
 
-    // 1. Validation: a model trained before the validation year forecasts it.
-    let mut validation = None;
+    // 1. Validation: for each validation year, a model trained before it forecasts it.
     let mut margin = MarginPolicy {
         rule,
         interval_low: 1.0 - config.default_margin,
@@ -195,74 +243,70 @@ pub fn train(
         chosen_on: "default (no validation year available)".into(),
         ..MarginPolicy::uniform(config.default_margin)
     };
-    let mut importance: Vec<f64> = vec![f64::NAN; cols];
-    if let Some((from, to)) = period {
-        let inner_rows = training_rows(&builder, data, None, from);
+    let mut slices = Vec::new();
+    for (from, to) in &periods {
+        let inner_rows = training_rows(&builder, data, None, *from);
         progress.advance(1);
-        if !inner_rows.is_empty() {
-            let inner = fit(&inner_rows, config, cols)?;
-            let mut probe = CanteenModel {
-                card: placeholder_card(),
-                horizon_days: config.horizon_days,
-                features: features.clone(),
-                estimator: inner.estimator,
-                fallback: inner.fallback,
-                margin: margin.clone(),
-            };
-            let val_rows = evaluation_rows(&builder, data, from, to);
-            // Spreads of the validation errors: per canteen on ordinary days, per kind of day.
-            let refs: Vec<_> = val_rows.rows.iter().collect();
-            let central = probe.predict_meals(&refs);
-            let errors = || {
-                val_rows.rows.iter().zip(&central).zip(&val_rows.actual).filter_map(|((row, forecast), actual)| {
-                    actual.map(|a| (row, a, *forecast))
-                })
-            };
-            let canteen_scale = spread_scales(
-                errors()
-                    .filter(|(row, a, _)| row.day_class == DayClass::Normal && *a > 0.0)
-                    .map(|(row, a, f)| (row.canteen.clone(), a, f)),
-            );
-            // Orders on strike days ignore the strike: their spread is not a forecast's spread.
-            let day_scale = spread_scales(
-                errors()
-                    .filter(|(row, a, _)| *a > 0.0 && row.day_class != DayClass::Strike)
-                    .map(|(row, a, f)| (row.day_class, a, f)),
-            );
-            probe.margin.canteen_scale = canteen_scale.clone();
-            probe.margin.day_scale = day_scale.clone();
-            let evaluated_model = evaluated(&probe, &val_rows, false);
-            let evaluated_fallback = evaluated(&probe, &val_rows, true);
-            let (chosen, curve, agents) = select_margin(&evaluated_model, config.spare_meals, rule);
-            let mut ratios: Vec<f64> = evaluated_model
-                .iter()
-                .filter(|r| r.forecast > 0.0)
-                .map(|r| r.actual / r.forecast)
-                .collect();
-            let low = quantile(&mut ratios, 0.10).unwrap_or(0.9);
-            let high = quantile(&mut ratios, 0.90).unwrap_or(1.1);
-            margin = MarginPolicy {
-                relative_margin: chosen,
-                canteen_scale,
-                day_scale,
-                rule,
-                interval_low: low,
-                interval_high: high,
-                chosen_on: format!("{from}..{to}"),
-            };
-            importance = mean_abs_contributions(&probe, &val_rows);
-            validation = Some(ValidationReport {
-                from,
-                to,
-                chosen_margin: chosen,
-                rule,
-                agents,
-                model: metrics_at(&evaluated_model, chosen, config.spare_meals),
-                fallback: metrics_at(&evaluated_fallback, chosen, config.spare_meals),
-                curve,
-            });
+        if inner_rows.is_empty() {
+            continue;
         }
+        let inner = fit(&inner_rows, config, cols)?;
+        let probe = CanteenModel {
+            card: placeholder_card(),
+            horizon_days: config.horizon_days,
+            features: features.clone(),
+            estimator: inner.estimator,
+            fallback: inner.fallback,
+            margin: margin.clone(),
+        };
+        let rows = evaluation_rows(&builder, data, *from, *to);
+        let refs: Vec<_> = rows.rows.iter().collect();
+        let forecasts = probe.forecast(&refs);
+        let fallback = probe.forecast_fallback(&refs);
+        slices.push(ValidationSlice { rows, forecasts, fallback });
         progress.advance(1);
+    }
+    let mut validation = None;
+    let mut importance: Vec<f64> = vec![f64::NAN; cols];
+    if !slices.is_empty() {
+        // Spreads of the validation errors: per canteen on ordinary days, per kind of day.
+        let errors = || {
+            slices.iter().flat_map(|slice| {
+                slice.rows.rows.iter().zip(&slice.forecasts).zip(&slice.rows.actual).filter_map(|((row, f), actual)| {
+                    actual.filter(|a| *a > 0.0).map(|a| (row, a, f.forecast_meals))
+                })
+            })
+        };
+        margin.canteen_scale = spread_scales(
+            errors().filter(|(row, _, _)| row.day_class == DayClass::Normal).map(|(row, a, f)| (row.canteen.clone(), a, f)),
+        );
+        // Orders on strike days ignore the strike: their spread is not a forecast's spread.
+        margin.day_scale = spread_scales(
+            errors().filter(|(row, _, _)| row.day_class != DayClass::Strike).map(|(row, a, f)| (row.day_class, a, f)),
+        );
+        let evaluated_model: Vec<Evaluated> =
+            slices.iter().flat_map(|s| evaluated(&margin, &s.rows, &s.forecasts)).collect();
+        let evaluated_fallback: Vec<Evaluated> =
+            slices.iter().flat_map(|s| evaluated(&margin, &s.rows, &s.fallback)).collect();
+        let (chosen, curve, agents) = select_margin(&evaluated_model, config.spare_meals, rule);
+        let mut ratios: Vec<f64> =
+            evaluated_model.iter().filter(|r| r.forecast > 0.0).map(|r| r.actual / r.forecast).collect();
+        margin.relative_margin = chosen;
+        margin.interval_low = quantile(&mut ratios, 0.10).unwrap_or(0.9);
+        margin.interval_high = quantile(&mut ratios, 0.90).unwrap_or(1.1);
+        margin.chosen_on = periods.iter().map(|(f, t)| format!("{f}..{t}")).collect::<Vec<_>>().join(", ");
+        let all_forecasts: Vec<Forecast> = slices.iter().flat_map(|s| s.forecasts.iter().cloned()).collect();
+        importance = mean_abs_contributions(&features, &all_forecasts);
+        validation = Some(ValidationReport {
+            periods: periods.clone(),
+            chosen_margin: chosen,
+            rule,
+            binding_days: binding_days(&evaluated_model, config.spare_meals),
+            agents,
+            model: metrics_at(&evaluated_model, chosen, config.spare_meals),
+            fallback: metrics_at(&evaluated_fallback, chosen, config.spare_meals),
+            curve,
+        });
     }
 
     // 2. The model itself, on everything before the cut-off.
@@ -304,12 +348,11 @@ pub fn train(
 }
 
 /// Share of the total mean absolute contribution (meals) of each feature on `rows`.
-fn mean_abs_contributions(model: &CanteenModel, rows: &LabelledRows) -> Vec<f64> {
-    let refs: Vec<_> = rows.rows.iter().collect();
-    let mut sums = vec![0.0; model.features.len()];
-    for forecast in model.forecast(&refs) {
+fn mean_abs_contributions(features: &[String], forecasts: &[Forecast]) -> Vec<f64> {
+    let mut sums = vec![0.0; features.len()];
+    for forecast in forecasts {
         for c in &forecast.explanation.contributions {
-            if let Some(i) = model.features.iter().position(|f| *f == c.feature) {
+            if let Some(i) = features.iter().position(|f| *f == c.feature) {
                 sums[i] += c.meals.abs();
             }
         }
@@ -410,8 +453,8 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         }),
         validation: serde_json::to_value(input.validation.map(|v| {
             serde_json::json!({
-                "period": [v.from, v.to],
-                "how": format!("model trained on canteen-days before the period, forecasting each day with the information available `horizon` days before; margin = smallest with {} on the same rows", input.margin.rule.description_en()),
+                "periods": v.periods,
+                "how": format!("for each validation school year, a model trained on the canteen-days before it forecast it each day with the information available `horizon` days before; margin = smallest with {} on the same rows", input.margin.rule.description_en()),
                 "chosen_margin": v.chosen_margin,
                 "model": v.model,
                 "fallback": v.fallback,

@@ -9,6 +9,7 @@ pub mod card;
 pub mod dates;
 pub mod error;
 pub mod fingerprint;
+pub mod open_data;
 pub mod progress;
 pub mod text;
 
