@@ -64,15 +64,8 @@ pub fn is_placeholder(dish: &str) -> bool {
 /// "SERVICE MINIMUM"). Such menus are written after the fact: a forecast made weeks ahead must
 /// not see them.
 pub fn is_strike_menu(dish: &str) -> bool {
-    let folded: String = dish
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            other => other,
-        })
-        .collect();
-    folded.contains("greve") || folded.contains("depannage") || folded.contains("service minimum")
+    let folded = prevoir_core::text::fold(dish);
+    folded.contains("grev") || folded.contains("depannage") || folded.contains("service minimum")
 }
 
 /// Dishes per date of one menu file, in file order, normalised, placeholders removed.

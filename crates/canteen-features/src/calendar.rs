@@ -30,7 +30,7 @@ struct NamedBreak {
 
 /// The same holiday in different years: folded name, summer under one key whatever its spelling.
 fn break_key(name: &str) -> String {
-    let folded = crate::menu::fold(name);
+    let folded = prevoir_core::text::fold(name);
     if folded.split_whitespace().any(|w| w == "ete" || w == "summer") {
         "summer".to_owned()
     } else {

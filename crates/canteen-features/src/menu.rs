@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use prevoir_core::text::fold;
+
 /// What one dish string says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DishClass {
@@ -70,27 +72,6 @@ impl MenuSummary {
     }
 }
 
-/// Lower case, French accents removed, `œ`/`æ` expanded; punctuation becomes spaces.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' | 'Á' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => out.push('e'),
-            'î' | 'ï' | 'í' | 'Î' | 'Ï' => out.push('i'),
-            'ô' | 'ö' | 'ó' | 'Ô' | 'Ö' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' | 'Ù' | 'Û' | 'Ü' => out.push('u'),
-            'ç' | 'Ç' => out.push('c'),
-            'ÿ' => out.push('y'),
-            'œ' | 'Œ' => out.push_str("oe"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
-            _ => out.push(' '),
-        }
-    }
-    out
-}
-
 fn has_word(words: &[&str], candidates: &[&str]) -> bool {
     words.iter().any(|w| candidates.contains(w))
 }
@@ -105,9 +86,7 @@ pub fn classify_dish(dish: &str) -> DishClass {
     let words: Vec<&str> = folded.split_whitespace().collect();
     let text = format!(" {} ", words.join(" "));
 
-    let strike_menu = has_prefix(&words, &["greve", "grev", "grêve"])
-        || has_prefix(&words, &["depannage"])
-        || text.contains(" repas froid ");
+    let strike_menu = canteen_data::is_strike_menu(dish);
 
     // Poultry "ham" and sausages are not pork: the word order "jambon de dinde" decides.
     let poultry = has_prefix(&words, &["dinde", "volaille", "poulet"]);
@@ -212,7 +191,7 @@ mod tests {
     #[test]
     fn recognises_strike_menus_in_their_spellings() {
         for dish in ["repas greves", "repas grève", "repas grêve", "Grèves", "greves", "menu depannage",
-            "Menu de dépannage", "repas de depannage"]
+            "Menu de dépannage", "repas de depannage", "SERVICE MINIMUM"]
         {
             assert!(classify_dish(dish).strike_menu, "{dish}");
         }
@@ -230,9 +209,4 @@ mod tests {
         assert!(strike.strike_menu && !strike.vegetarian);
     }
 
-    #[test]
-    fn folding_removes_accents_and_case() {
-        assert_eq!(fold("Rôti de BŒUF*"), "roti de boeuf ");
-        assert_eq!(fold("Île flottante"), "ile flottante");
-    }
 }

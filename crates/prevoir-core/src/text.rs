@@ -51,6 +51,28 @@ pub fn read_text(path: &Path) -> Result<DecodedText, DataError> {
     Ok(decode(&bytes))
 }
 
+/// Lower case, French accents removed, `œ`/`æ` expanded; punctuation becomes spaces.
+/// Used to match French labels whatever their spelling: dishes, holiday names, strike menus.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            'à' | 'â' | 'ä' | 'á' | 'À' | 'Â' | 'Ä' | 'Á' => out.push('a'),
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => out.push('e'),
+            'î' | 'ï' | 'í' | 'Î' | 'Ï' => out.push('i'),
+            'ô' | 'ö' | 'ó' | 'Ô' | 'Ö' => out.push('o'),
+            'ù' | 'û' | 'ü' | 'ú' | 'Ù' | 'Û' | 'Ü' => out.push('u'),
+            'ç' | 'Ç' => out.push('c'),
+            'ÿ' => out.push('y'),
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ => out.push(' '),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +91,13 @@ mod tests {
         let decoded = decode(b"F\xEAte;\x9Cuf");
         assert_eq!(decoded.encoding, TextEncoding::Windows1252);
         assert_eq!(decoded.text, "Fête;œuf");
+    }
+
+    #[test]
+    fn folding_removes_accents_and_case() {
+        assert_eq!(fold("Rôti de BŒUF*"), "roti de boeuf ");
+        assert_eq!(fold("Île flottante"), "ile flottante");
+        assert_eq!(fold("repas grêve"), "repas greve");
     }
 
     #[test]
