@@ -272,6 +272,22 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
             println!("  {:<26} {:+8.1}", g.label_fr, g.meals);
         }
         println!("  {:<26} {:8.1} = forecast", "base + contributions", f.explanation.total());
+        if f.order_basis_meals != f.forecast_meals {
+            println!(
+                "order basis {:.1}: the forecast without the announced strike's effect ({:+.1}), whose size varies from none to a closure",
+                f.order_basis_meals,
+                f.forecast_meals - f.order_basis_meals
+            );
+        }
+        println!(
+            "order {:.0} = ⌈{:.1} × (1 + {:.2} %)⌉: margin {:.2} % scaled for this canteen and a day of type \"{}\"; {}",
+            f.order_quantity,
+            f.order_basis_meals,
+            100.0 * f.margin,
+            100.0 * model.margin.relative_margin,
+            f.day_class.label_en(),
+            model.margin.rule.description_en()
+        );
     }
     for s in skipped {
         eprintln!("skipped: {s}");
