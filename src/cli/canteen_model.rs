@@ -143,6 +143,9 @@ pub struct BenchArgs {
     /// Script fitting LightGBM on the Parquet file with the same settings.
     #[arg(long, default_value = "notebooks/bench_lightgbm.py")]
     pub lightgbm_script: PathBuf,
+    /// Fits per engine; medians are compared (the machine may be shared and noisy).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 fn learner(arg: LearnerArg) -> Learner {
@@ -431,9 +434,15 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let (x, y, w) = to_xy(&train_rows);
     let (hx, hy, _) = to_xy(&holdout);
     let params = GbmParams::default();
-    let started = Instant::now();
-    let booster = params.fit(&x, &y, &w)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
+    let mut fit_times = Vec::new();
+    let mut fitted = None;
+    for _ in 0..args.runs.max(1) {
+        let started = Instant::now();
+        fitted = Some(params.fit(&x, &y, &w)?);
+        fit_times.push(started.elapsed().as_secs_f64());
+    }
+    let booster = fitted.context("no fit ran")?;
+    let fit_seconds = canteen_model::margin::quantile(&mut fit_times, 0.5).unwrap_or(f64::NAN);
     let rmse = |p: &[f64], t: &[f64]| (p.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / t.len().max(1) as f64).sqrt();
     let holdout_rmse = rmse(&booster.predict(&hx), &hy);
     let started = Instant::now();
@@ -448,7 +457,11 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!("canteen bench on {} (horizon {} d, {} threads)", args.data.display(), args.horizon, rayon_threads());
     println!("{:<52} {:>10}", "step", "seconds");
     println!("{:<52} {:>10.2}", format!("features for {} + {} canteen-days", train_rows.len(), holdout.len()), feature_seconds);
-    println!("{:<52} {:>10.2}", format!("forust fit: {} rows × {cols}, {} trees, depth {}", x.rows, params.iterations, params.max_depth), fit_seconds);
+    println!(
+        "{:<52} {:>10.2}",
+        format!("forust fit: {} rows × {cols}, {} trees, depth {} (median of {})", x.rows, params.iterations, params.max_depth, fit_times.len()),
+        fit_seconds
+    );
     println!("{:<52} {:>10.2}", format!("TreeSHAP for {} rows ({:.1} µs/row)", contributions.len(), 1e6 * explain_seconds / contributions.len().max(1) as f64), explain_seconds);
     println!("{:<52} {:>10.2}", "`train canteen` (validation fit + final fit, all data)", full_train_seconds);
     println!("holdout RMSE of the ratio (forust): {holdout_rmse:.4} on {} rows from {holdout_from}", hy.len());
@@ -460,13 +473,20 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .arg(&args.parquet)
         .arg(holdout_from.to_string())
         .arg(serde_json::to_string(&params)?)
+        .arg(args.runs.max(1).to_string())
         .output();
     match output {
         Ok(out) if out.status.success() => {
             let peer: PeerFit = serde_json::from_slice(&out.stdout).context("reading the LightGBM script's JSON")?;
             println!(
-                "{}: fit {:.2} s on {} rows, holdout RMSE {:.4} → time ratio forust / {} = {:.2}×",
-                peer.engine, peer.fit_seconds, peer.train_rows, peer.holdout_rmse, peer.engine, fit_seconds / peer.fit_seconds
+                "{}: fit {:.2} s (median of {}) on {} rows, holdout RMSE {:.4} → time ratio forust / {} = {:.2}×",
+                peer.engine,
+                peer.fit_seconds,
+                args.runs.max(1),
+                peer.train_rows,
+                peer.holdout_rmse,
+                peer.engine,
+                fit_seconds / peer.fit_seconds
             );
         }
         Ok(out) => eprintln!("LightGBM comparison skipped: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed")),

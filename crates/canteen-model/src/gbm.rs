@@ -24,6 +24,10 @@ pub struct GbmParams {
     pub seed: u64,
     /// Worker threads (None = all cores).
     pub threads: Option<usize>,
+    /// Fill histograms row by row from a tiled copy of the binned data (forust's faster path for
+    /// many rows and a moderate number of columns).
+    #[serde(default)]
+    pub tiled_histograms: bool,
 }
 
 impl Default for GbmParams {
@@ -41,6 +45,7 @@ impl Default for GbmParams {
             colsample_bytree: 1.0,
             seed: 7,
             threads: None,
+            tiled_histograms: true,
         }
     }
 }
@@ -137,6 +142,7 @@ impl GbmParams {
             .set_colsample_bytree(self.colsample_bytree)
             .set_seed(self.seed)
             .set_num_threads(self.threads)
+            .set_tiled_histograms(self.tiled_histograms)
             .set_parallel(true)
             .set_initialize_base_score(true);
         booster
