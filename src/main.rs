@@ -132,6 +132,8 @@ enum BenchCommand {
     Canteen(cli::canteen_model::BenchArgs),
     /// Scoring time for a year of 5-minute sensor data.
     Leaks(cli::leaks::BenchArgs),
+    /// HTTP API load on loopback: throughput, p50/p99 latency, errors, memory over a soak.
+    Api(cli::serve::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -170,6 +172,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench { domain } => match domain {
             BenchCommand::Canteen(args) => canteen_model::bench(args),
             BenchCommand::Leaks(args) => leaks::bench(args),
+            BenchCommand::Api(args) => cli::serve::bench(args),
         },
         Command::Serve(args) => cli::serve::run(args),
         Command::Demo(args) => cli::demo::run(args),

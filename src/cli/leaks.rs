@@ -4,7 +4,7 @@
 //! runs on a fresh clone; pass the real BattLeDIM files to work on L-Town.
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use clap::Args;
 use leak_data::readings::{day_end, day_start};
 use leak_data::{InpNetwork, Readings, SensorKind, SensorTable};
@@ -91,7 +91,7 @@ pub struct ScoreArgs {
     /// week-over-week balance).
     #[arg(long, default_value_t = 8)]
     pub warmup_days: i64,
-    /// Output directory: scores.csv, alarms.csv, alarms.json.
+    /// Output directory: scores.csv, alarms.csv, alarms.json, night_flows.json.
     #[arg(long, default_value = "out/leaks-score")]
     pub out: PathBuf,
 }
@@ -131,6 +131,11 @@ pub struct BenchArgs {
     /// Repetitions of the scoring run (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Real district inflows without labels (BWDF `inflow_dma_hourly.csv`): also measure how
+    /// often the night-flow detector, fitted on each district's first year with the model's
+    /// settings, alarms on the following months (an upper bound of its false-alarm rate).
+    #[arg(long)]
+    pub night_flow_reference: Option<PathBuf>,
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -225,11 +230,13 @@ fn all_files<'a>(
     v
 }
 
+/// The readings of `[from, to]` and the times where one file of a kind hands over to the next
+/// (changes of data source, see `leak_detect::breaks`).
 fn read_readings(
     sensors: &SensorFiles,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> anyhow::Result<Readings> {
+) -> anyhow::Result<(Readings, Vec<NaiveDateTime>)> {
     let flows = SensorTable::read_all(&sensors.flows)?;
     let pressures = SensorTable::read_all(&sensors.pressures)?;
     let levels = SensorTable::read_all(&sensors.levels)?;
@@ -245,12 +252,21 @@ fn read_readings(
         .context("the sensor files hold no reading")?;
     let from = from.map(day_start).unwrap_or(first);
     let to = to.map(day_end).unwrap_or(last);
-    Ok(Readings::align(&flows, &pressures, &levels, from, to)?)
+    let mut joins: Vec<NaiveDateTime> = [&flows, &pressures, &levels]
+        .iter()
+        .flat_map(|t| t.notes.joins.iter().copied())
+        .collect();
+    joins.sort_unstable();
+    joins.dedup();
+    Ok((
+        Readings::align(&flows, &pressures, &levels, from, to)?,
+        joins,
+    ))
 }
 
 pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     let inp = InpNetwork::read(&args.network)?;
-    let readings = read_readings(&args.sensors, args.from, args.to)?;
+    let (readings, source_changes) = read_readings(&args.sensors, args.from, args.to)?;
     let labels = match &args.labels {
         Some(p) => leak_data::labels::read_labels(p)?,
         None => Vec::new(),
@@ -259,6 +275,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     let sources = TrainingSources {
         files: fingerprints(&all_files(&args.network, &args.sensors, &extra))?,
         sources: data_sources(&inp),
+        source_changes,
     };
     let bar = crate::progress::Bar::new();
     let clock = std::time::Instant::now();
@@ -346,7 +363,7 @@ fn alarms_csv(alarms: &[leak_detect::Alarm]) -> String {
             "{},{},{},{:.3},{:.2},{},{},{},{},{}",
             a.detected_at.format("%Y-%m-%d %H:%M:%S"),
             a.area,
-            format!("{:?}", a.trigger).to_lowercase(),
+            a.trigger.name(),
             a.score,
             a.estimated_flow_m3h,
             a.candidates.first().map(|c| c.pipe.as_str()).unwrap_or(""),
@@ -366,10 +383,16 @@ fn alarms_csv(alarms: &[leak_detect::Alarm]) -> String {
 pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let model = LeakModel::load(&args.model)?;
     let warm_from = args.from.map(|d| d - Duration::days(args.warmup_days));
-    let readings = read_readings(&args.sensors, warm_from, args.to)?;
+    let (readings, source_changes) = read_readings(&args.sensors, warm_from, args.to)?;
     let alarms_from = args.from.map(day_start).unwrap_or(readings.start);
     let clock = std::time::Instant::now();
-    let output = model.score(&readings, Some(alarms_from))?;
+    let output = model.score_with(
+        &readings,
+        &leak_detect::ScoreOptions {
+            alarms_from: Some(alarms_from),
+            source_changes,
+        },
+    )?;
     let seconds = clock.elapsed().as_secs_f64();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -380,6 +403,8 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     write_csv(&args.out.join("alarms.csv"), &alarms_csv(&output.alarms))?;
     let json = serde_json::to_vec_pretty(&output.alarms)?;
     prevoir_core::atomic::write_atomic(&args.out.join("alarms.json"), &json)?;
+    let json = serde_json::to_vec_pretty(&output.night_flows)?;
+    prevoir_core::atomic::write_atomic(&args.out.join("night_flows.json"), &json)?;
     println!(
         "scored {} steps × {} pressure sensors in {:.3} s with {}",
         readings.len,
@@ -405,7 +430,7 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "wrote {}/scores.csv, alarms.csv, alarms.json",
+        "wrote {}/scores.csv, alarms.csv, alarms.json, night_flows.json",
         args.out.display()
     );
     Ok(())
@@ -425,7 +450,8 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         "the test period must start after the training window"
     );
     let inp = InpNetwork::read(&args.network)?;
-    let readings = read_readings(&args.sensors, Some(args.train_from), Some(args.test_to))?;
+    let (readings, source_changes) =
+        read_readings(&args.sensors, Some(args.train_from), Some(args.test_to))?;
     let labels = leak_data::labels::read_labels(&args.labels)?;
     let leak_flows = if args.leak_flows.is_empty() {
         None
@@ -437,6 +463,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let sources = TrainingSources {
         files: fingerprints(&all_files(&args.network, &args.sensors, &extra))?,
         sources: data_sources(&inp),
+        source_changes: source_changes.clone(),
     };
     let config = BacktestConfig {
         train_from: day_start(args.train_from),
@@ -446,6 +473,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         params: LeakModelParams::default(),
         economic: EconomicParams::default(),
         warmup_days: 8,
+        source_changes,
     };
     let bar = crate::progress::Bar::new();
     let result = backtest::run(
@@ -504,30 +532,59 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         "train {} → {}, test {} → {}",
         metrics.train_from, metrics.train_to, metrics.test_from, metrics.test_to
     );
+    // The detection that counted (BattLeDIM true positive: ≤ 300 m of pipe while the leak is
+    // active), then the first alarm in the leak's area if it came earlier or never counted.
+    let time = |t: Option<chrono::NaiveDateTime>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    let num = |v: Option<f64>, decimals: usize| {
+        v.map(|v| format!("{v:.decimals$}"))
+            .unwrap_or_else(|| "-".into())
+    };
     println!(
-        "{:<10} {:<10} {:<5} {:<17} {:<17} {:>9} {:>9} {:>8} {:>8}",
-        "leak", "type", "area", "start", "noticed", "delay h", "dist m", "flow", "TP"
+        "{:<7} {:<9} {:<4} {:<16} | {:<16} {:>7} {:>6} {:>6} | {:<16} {:>7} {:>6}",
+        "leak",
+        "type",
+        "area",
+        "start",
+        "detected (TP)",
+        "delay h",
+        "dist m",
+        "m³/h",
+        "first alarm",
+        "delay h",
+        "dist m"
     );
     for l in &result.evaluation.leaks {
+        let earlier_notice = l.noticed_at.is_some() && l.noticed_at != l.detected_at;
         println!(
-            "{:<10} {:<10} {:<5} {:<17} {:<17} {:>9} {:>9} {:>8} {:>8}",
+            "{:<7} {:<9} {:<4} {:<16} | {:<16} {:>7} {:>6} {:>6} | {:<16} {:>7} {:>6}",
             l.pipe,
             format!("{:?}", l.leak_type).to_lowercase(),
             l.area,
             l.start.format("%Y-%m-%d %H:%M"),
-            l.noticed_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_else(|| "-".into()),
-            l.notice_delay_hours
-                .map(|h| format!("{h:.1}"))
-                .unwrap_or_else(|| "-".into()),
-            l.notice_distance_m
-                .map(|d| format!("{d:.0}"))
-                .unwrap_or_else(|| "-".into()),
-            l.flow_at_notice_m3h
-                .map(|d| format!("{d:.1}"))
-                .unwrap_or_else(|| "-".into()),
-            if l.detected_at.is_some() { "yes" } else { "no" }
+            time(l.detected_at),
+            num(l.delay_hours, 1),
+            num(l.distance_m, 0),
+            num(l.flow_at_detection_m3h, 1),
+            if earlier_notice {
+                time(l.noticed_at)
+            } else if l.detected_at.is_some() {
+                "same".into()
+            } else {
+                "-".into()
+            },
+            if earlier_notice {
+                num(l.notice_delay_hours, 1)
+            } else {
+                String::new()
+            },
+            if earlier_notice {
+                num(l.notice_distance_m, 0)
+            } else {
+                String::new()
+            },
         );
     }
     for d in result
@@ -551,7 +608,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "alarms {}, true positives {}/{}, false alarms {}, repeats {}, known-leak alarms {}, noticed by area and time {}/{}, abrupt ≥5 m³/h within 2 h {}, incipient within 7 days {}",
+        "alarms {}, true positives {}/{}, false alarms {}, repeats {}, known-leak alarms {}, noticed by area and time {}/{}",
         metrics.alarms,
         metrics.true_positives,
         metrics.leaks_in_scope,
@@ -560,8 +617,17 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         metrics.known_leak_detections,
         metrics.noticed_by_area_and_time,
         metrics.leaks_in_scope,
+    );
+    println!(
+        "abrupt ≥5 m³/h detected within 2 h {} (any alarm in the area: {}), incipient within 7 days {} ({}), median delay {} h",
         metrics.abrupt_5m3h_within_2h,
-        metrics.incipient_within_7_days
+        metrics.abrupt_5m3h_noticed_within_2h,
+        metrics.incipient_within_7_days,
+        metrics.incipient_noticed_within_7_days,
+        metrics
+            .median_delay_hours
+            .map(|h| format!("{h:.1}"))
+            .unwrap_or_else(|| "-".into())
     );
     println!(
         "economic score {:.0} € of a perfect {:.0} € ({:.1} %); training {:.1} s, scoring {:.3} s",
@@ -580,7 +646,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let model = LeakModel::load(&args.model)?;
-    let readings = read_readings(&args.sensors, None, None)?;
+    let (readings, _) = read_readings(&args.sensors, None, None)?;
     let year = (365 * 24 * 60 / readings.step_minutes) as usize;
     let tiled = readings.len < year;
     let year_readings = if tiled {
@@ -636,6 +702,65 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
+    );
+    if let Some(path) = &args.night_flow_reference {
+        night_flow_study(&model, path)?;
+    }
+    Ok(())
+}
+
+/// The night-flow false-alarm study on real districts (see [`BenchArgs::night_flow_reference`]).
+fn night_flow_study(model: &LeakModel, path: &Path) -> anyhow::Result<()> {
+    let table = leak_data::bwdf::read_dma_inflows(path)?;
+    let first = *table
+        .timestamps
+        .first()
+        .context("the district file holds no reading")?;
+    let split = first + Duration::days(365);
+    // The rate a night-flow detector gets in this model's false-alarm budget when it alarms.
+    let p = &model.params.detector;
+    let channels = 2 * model.calibration.len() + model.night_flows.len();
+    let rate = p.false_alarms_per_year / channels.max(1) as f64;
+    println!();
+    println!(
+        "night-flow detector on real districts ({}): fitted on {} → {}, alarms counted after; target {:.2} false alarms a year",
+        path.display(),
+        first.date(),
+        split.date(),
+        rate
+    );
+    println!(
+        "{:<8} {:>8} {:>8} {:>10} {:>10} {:>8} {:>10} {:>7} {:>9}",
+        "district", "train n", "scored n", "night m³/h", "resid m³/h", "b", "threshold", "alarms", "per year"
+    );
+    let mut total = (0usize, 0usize);
+    for d in &table.sensors {
+        match leak_detect::nightflow::false_alarm_study(&table, d, split, &p.night_flow, rate) {
+            Some(s) => {
+                total.0 += s.alarms;
+                total.1 += s.scored_nights;
+                println!(
+                    "{:<8} {:>8} {:>8} {:>10.1} {:>10.2} {:>8.2} {:>10.2} {:>7} {:>9.2}",
+                    s.district,
+                    s.training_nights,
+                    s.scored_nights,
+                    s.mean_night_m3h,
+                    s.residual_sd_m3h,
+                    s.day_weight,
+                    s.threshold,
+                    s.alarms,
+                    s.alarms_per_year
+                );
+            }
+            None => println!("{d:<8} too few complete nights to fit"),
+        }
+    }
+    println!(
+        "all districts: {} alarms over {} scored nights = {:.2} a year per district (target {:.2})",
+        total.0,
+        total.1,
+        total.0 as f64 / (total.1.max(1) as f64 / 365.25),
+        rate
     );
     Ok(())
 }

@@ -5,9 +5,11 @@
 //! ([`inp`]) turned into a graph with areas and pipe-path distances ([`network`]), leak labels
 //! ([`labels`]), readings on a regular grid for scoring ([`readings`], also buildable from JSON), the
 //! quality report of `prevoir data check leaks` ([`quality`]), and a small steady-state hydraulic
-//! solver ([`hydraulics`]) for the sample network and pressure sensitivities. It knows nothing of
-//! models or alarms.
+//! solver ([`hydraulics`]) for the sample network and pressure sensitivities, and the real district
+//! inflows of BWDF 2024 ([`bwdf`], no labels: night-flow false-alarm rates on real consumption).
+//! It knows nothing of models or alarms.
 
+pub mod bwdf;
 pub mod hydraulics;
 pub mod inp;
 pub mod labels;

@@ -34,6 +34,10 @@ pub struct TableNotes {
     pub gaps: Vec<(NaiveDateTime, NaiveDateTime)>,
     /// Whether values used a decimal comma (`true`) or a decimal point.
     pub decimal_comma: bool,
+    /// First reading time of every file after the first one: where one source of data hands over
+    /// to the next (e.g. simulated 2018 → real 2019), so that nothing is differenced across it.
+    #[serde(default)]
+    pub joins: Vec<NaiveDateTime>,
 }
 
 impl SensorTable {
@@ -163,7 +167,13 @@ impl SensorTable {
             sensors,
             notes: TableNotes::default(),
         };
-        for t in tables {
+        for (i, t) in tables.into_iter().enumerate() {
+            if i > 0 {
+                if let Some(first) = t.timestamps.first() {
+                    out.notes.joins.push(*first);
+                }
+            }
+            out.notes.joins.extend(t.notes.joins);
             out.notes.files.extend(t.notes.files);
             out.notes.missing_values += t.notes.missing_values;
             out.notes.duplicate_timestamps += t.notes.duplicate_timestamps;
@@ -180,6 +190,8 @@ impl SensorTable {
                 }
             }
         }
+        out.notes.joins.sort_unstable();
+        out.notes.joins.dedup();
         out.sort_and_deduplicate();
         out
     }
@@ -319,5 +331,10 @@ mod tests {
         assert_eq!(t.notes.duplicate_timestamps, 1);
         assert_eq!(t.notes.gaps.len(), 1);
         assert_eq!(t.step_minutes(), Some(5));
+        // The second file takes over at its first reading: a join, where sources change.
+        assert_eq!(
+            t.notes.joins,
+            vec![prevoir_core::dates::parse_timestamp("2019-01-01 00:05").unwrap()]
+        );
     }
 }

@@ -87,6 +87,29 @@ fn ltown_scada_files_parse_with_both_decimal_marks() {
     assert_eq!(sim.timestamps.len(), 105_120 + 52_128);
     assert!(sim.notes.gaps.is_empty());
     assert_eq!(sim.notes.duplicate_timestamps, 0);
+    // The simulated 2018 file hands over to the 2019 one at midnight: a change of source.
+    assert_eq!(
+        sim.notes.joins,
+        vec![prevoir_core::dates::parse_timestamp("2019-01-01 00:00").unwrap()]
+    );
     let labels = labels::read_labels(&dir.join("leak_labels.csv")).unwrap();
     assert_eq!(labels.len(), 24);
+}
+
+#[test]
+fn bwdf_district_inflows_parse_in_cubic_metres_per_hour() {
+    let Some(dir) = ltown() else { return };
+    let path = dir.join("../bwdf/inflow_dma_hourly.csv");
+    assert!(path.is_file(), "{} is missing", path.display());
+    let t = leak_data::bwdf::read_dma_inflows(&path).unwrap();
+    assert_eq!(t.sensors.len(), 10);
+    assert_eq!(t.sensors[0], "DMA 1");
+    assert_eq!(t.step_minutes(), Some(60));
+    assert_eq!(
+        t.timestamps.first().copied(),
+        prevoir_core::dates::parse_timestamp("2021-01-01 00:00")
+    );
+    // DMA 3 reads 3.7 L/s at the first hour: 13.32 m³/h.
+    assert!((t.values[2][0] - 13.32).abs() < 1e-9);
+    assert!(t.notes.missing_values > 0, "the file has gaps (NaN)");
 }

@@ -206,6 +206,7 @@ pub fn estimate_flow(
     from: usize,
     to: usize,
     pressure_based: Option<f64>,
+    breaks: &[usize],
 ) -> FlowEstimate {
     let week = (7 * 24 * 60 / readings.step_minutes) as usize;
     let hour = (60 / readings.step_minutes).max(1) as usize;
@@ -230,7 +231,7 @@ pub fn estimate_flow(
             ),
         };
     };
-    let series = model.spec.series(readings);
+    let series = model.spec.series_across(readings, breaks);
     let (mut now, mut before, mut count) = (0.0, 0.0, 0usize);
     if from >= week {
         for t in from..=to {

@@ -75,12 +75,15 @@ pub struct LeakOutcome {
     pub notice_delay_hours: Option<f64>,
     /// Distance (m) of that first detection's pipe.
     pub notice_distance_m: Option<f64>,
-    /// Strict BattLeDIM true positive.
+    /// The detection that counted: the strict BattLeDIM true positive (≤ 300 m, while active).
     pub detected_at: Option<NaiveDateTime>,
     pub delay_hours: Option<f64>,
     pub distance_m: Option<f64>,
     /// Leak flow (m³/h) at the first notice, from the leak-flow file.
     pub flow_at_notice_m3h: Option<f64>,
+    /// Leak flow (m³/h) when the counted detection was made.
+    #[serde(default)]
+    pub flow_at_detection_m3h: Option<f64>,
     pub peak_flow_m3h: Option<f64>,
     pub value_eur: f64,
     pub perfect_eur: f64,
@@ -289,6 +292,7 @@ pub fn evaluate(
             delay_hours: strict[i].map(|s| hours(s.0)),
             distance_m: strict[i].map(|s| s.1),
             flow_at_notice_m3h: noticed[i].and_then(|n| flow_at(&l.pipe, n.0)),
+            flow_at_detection_m3h: strict[i].and_then(|s| flow_at(&l.pipe, s.0)),
             peak_flow_m3h: peak(&l.pipe),
             value_eur: strict[i].map(|s| s.2).unwrap_or(0.0),
             perfect_eur: params.water_price_eur_per_m3 * perfect_water.unwrap_or(0.0),
@@ -416,5 +420,72 @@ b,2019-01-01 12:00,2019-01-03 00:00,0.02,abrupt,2019-01-01 12:00\n",
         // By area and time, the false alarm noticed b (active, same area), 8000 m off.
         assert_eq!(e.noticed, 2);
         assert_eq!(e.noticed_within_distance, 1);
+    }
+
+    /// The sample's p8 case: the first alarm near a leak is 395 m off (a false alarm, although the
+    /// leak is active in its area), a later one 130 m off is the true positive. The leak's counted
+    /// detection is the later one; the first alarm is only its "notice".
+    #[test]
+    fn a_far_first_alarm_is_false_and_the_near_later_one_counts() {
+        let labels = leak_data::labels::parse_labels(
+            "pipe,start,end,diameter_m,type,peak
+p8,2019-02-03 04:50,2019-12-31 23:55,0.01,incipient,2019-02-13 00:00
+",
+            Path::new("l.csv"),
+        )
+        .unwrap();
+        let mut flows = String::from("Timestamp;p8
+");
+        for d in 3..=17 {
+            for h in 0..24 {
+                let q = if d > 3 || h >= 5 { 2.0 } else { 0.0 };
+                flows.push_str(&format!("2019-02-{d:02} {h:02}:00:00;{q}
+"));
+            }
+        }
+        let table = SensorTable::parse(&flows, Path::new("flows.csv")).unwrap();
+        let position = |p: &str| -> Option<f64> {
+            match p {
+                "p8" => Some(0.0),
+                "p40" => Some(395.0),
+                "p19" => Some(130.0),
+                _ => None,
+            }
+        };
+        let distance = |p: &str, q: &str| Some((position(p)? - position(q)?).abs());
+        let area = |_: &str| Some("A".to_string());
+        let det = |pipe: &str, at: &str| Detection {
+            pipe: pipe.into(),
+            detected_at: t(at),
+            area: "A".into(),
+        };
+        let e = evaluate(
+            &[det("p40", "2019-02-09 10:10"), det("p19", "2019-02-17 10:00")],
+            &labels,
+            Some(&table),
+            t("2019-01-28 00:00"),
+            t("2019-02-17 23:00"),
+            &distance,
+            &area,
+            &EconomicParams::default(),
+        );
+        assert_eq!(e.detections[0].class, DetectionClass::FalseAlarm);
+        assert_eq!(e.detections[0].area_match.as_deref(), Some("p8"));
+        assert_eq!(e.detections[0].distance_m, Some(395.0));
+        assert_eq!(e.detections[1].class, DetectionClass::TruePositive);
+        assert_eq!((e.true_positives, e.false_alarms, e.missed), (1, 1, 0));
+        let p8 = &e.leaks[0];
+        assert_eq!(p8.detected_at, Some(t("2019-02-17 10:00")));
+        assert_eq!(p8.distance_m, Some(130.0));
+        assert!((p8.delay_hours.unwrap() - (14.0 * 24.0 + 5.0 + 1.0 / 6.0)).abs() < 1e-9);
+        assert_eq!(p8.flow_at_detection_m3h, Some(2.0));
+        // The first alarm in the area is the notice, 395 m off: not what counted.
+        assert_eq!(p8.noticed_at, Some(t("2019-02-09 10:10")));
+        assert_eq!(p8.notice_distance_m, Some(395.0));
+        // 14 hourly readings of 2 m³/h from 10:00 to 23:00, minus 130/300 of 500 €; −500 € for
+        // the false alarm.
+        let tp = 0.8 * 28.0 - 130.0 / 300.0 * 500.0;
+        assert!((e.detections[1].value_eur - tp).abs() < 1e-9);
+        assert!((e.score_eur - (tp - 500.0)).abs() < 1e-9);
     }
 }

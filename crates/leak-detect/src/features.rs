@@ -39,6 +39,12 @@ impl BalanceSpec {
 
     /// Area inflow (m³/h) at every step; `NaN` where a sensor is missing.
     pub fn series(&self, readings: &Readings) -> Vec<f64> {
+        self.series_across(readings, &[])
+    }
+
+    /// Like [`BalanceSpec::series`], without taking a tank's level difference across a break (a
+    /// change of data source): the first step after a break has no inflow.
+    pub fn series_across(&self, readings: &Readings, breaks: &[usize]) -> Vec<f64> {
         let n = readings.len;
         let mut out = vec![0.0; n];
         for (id, sign) in &self.flows {
@@ -52,7 +58,7 @@ impl BalanceSpec {
             match readings.levels.get(level) {
                 Some(column) => {
                     for t in 0..n {
-                        let d = if t == 0 {
+                        let d = if t == 0 || breaks.contains(&t) {
                             f64::NAN
                         } else {
                             column[t] - column[t - 1]
@@ -133,14 +139,15 @@ pub fn balances(net: &Network, readings: &Readings) -> Vec<BalanceSpec> {
 
 /// A leak of the training window, turned into an input that is 0 before it starts, grows like a
 /// leak grows (full at once for `abrupt`, with the square of time until `peak` for `incipient`:
-/// the orifice diameter grows linearly), and 0 after its repair. Only what was known at the end of
-/// training is used: a leak not repaired by then stays at its last value, and an incipient leak
-/// still growing then is scaled to its size at that time.
+/// the orifice diameter grows linearly), and 0 after its repair. Only what the utility knows at the
+/// end of training is used: the leaks found by then, and their repair time from the maintenance
+/// record (the label's end, also when the crew repairs a known leak after training); an incipient
+/// leak still growing at the end of training is held at its size then (its growth is not known).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnownLeak {
     pub pipe: String,
     pub start: NaiveDateTime,
-    /// Repair time if it happened before the end of training.
+    /// Repair time (the maintenance record), if any.
     pub repaired: Option<NaiveDateTime>,
     /// Time the leak reached full size (or the end of training if it was still growing).
     pub full_at: NaiveDateTime,
@@ -156,7 +163,7 @@ impl KnownLeak {
             .map(|l| KnownLeak {
                 pipe: l.pipe.clone(),
                 start: l.start,
-                repaired: (l.end <= training_end).then_some(l.end),
+                repaired: Some(l.end),
                 full_at: match l.leak_type {
                     LeakType::Abrupt => l.start,
                     LeakType::Incipient => l.peak.min(training_end),
@@ -222,6 +229,7 @@ impl FeatureSpec {
         }
         for l in &self.known_leaks {
             names.push(format!("known leak {} (training labels)", l.pipe));
+            names.push(format!("known leak {} × main inflow^0.852 (head loss)", l.pipe));
         }
         names
     }
@@ -236,12 +244,18 @@ impl FeatureSpec {
 
     /// Row-major `n × len()` matrix of inputs; rows with a missing sensor hold `NaN`.
     pub fn matrix(&self, readings: &Readings) -> Vec<f64> {
-        self.matrix_with_offsets(readings, &vec![0.0; self.balances.len()])
+        self.matrix_with_offsets(readings, &vec![0.0; self.balances.len()], &[])
     }
 
     /// Like [`FeatureSpec::matrix`] with `offsets[b]` m³/h added to balance `b` (what a leak of
-    /// that size would do), for the model's response to extra inflow.
-    pub fn matrix_with_offsets(&self, readings: &Readings, offsets: &[f64]) -> Vec<f64> {
+    /// that size would do, for the model's response to extra inflow) and no difference taken
+    /// across `breaks`.
+    pub fn matrix_with_offsets(
+        &self,
+        readings: &Readings,
+        offsets: &[f64],
+        breaks: &[usize],
+    ) -> Vec<f64> {
         let n = readings.len;
         let p = self.len();
         let mut x = vec![0.0; n * p];
@@ -249,7 +263,12 @@ impl FeatureSpec {
             .balances
             .iter()
             .zip(offsets)
-            .map(|(b, o)| b.series(readings).into_iter().map(|v| v + o).collect())
+            .map(|(b, o)| {
+                b.series_across(readings, breaks)
+                    .into_iter()
+                    .map(|v| v + o)
+                    .collect()
+            })
             .collect();
         let smoothed: Vec<Vec<f64>> = flows
             .iter()
@@ -301,9 +320,14 @@ impl FeatureSpec {
                 row[c + 1] = angle.cos() * q;
                 c += 2;
             }
+            // A leak's pressure drop grows with the flow through the mains it shares: the
+            // derivative of the head loss, ∝ Q^0.852.
+            let head_loss_slope = q.max(0.0).powf(0.852);
             for leak in &self.known_leaks {
-                row[c] = leak.value(time);
-                c += 1;
+                let v = leak.value(time);
+                row[c] = v;
+                row[c + 1] = v * head_loss_slope;
+                c += 2;
             }
         }
         x
@@ -355,9 +379,10 @@ p3,2019-02-01 00:00,2019-03-01 00:00,0.01,abrupt,2019-02-01 00:00\n",
             2,
             "a leak starting after training is not known"
         );
-        // Still growing at the end of training: full size then, held afterwards.
+        // Still growing at the end of training: full size then, held afterwards until its repair.
         assert_eq!(known[0].value(end), 1.0);
         assert_eq!(known[0].value(t("2019-05-01 00:00")), 1.0);
+        assert_eq!(known[0].value(t("2019-12-31 23:55")), 0.0);
         assert!((known[0].value(t("2018-07-02 12:00")) - 0.25).abs() < 0.01);
         assert_eq!(known[1].value(t("2018-06-15 00:00")), 1.0);
         assert_eq!(known[1].value(t("2018-07-01 00:00")), 0.0);

@@ -15,16 +15,20 @@
 pub mod backtest;
 pub mod balance;
 pub mod battledim;
+pub mod breaks;
+pub mod calibrate;
 pub mod detector;
 pub mod features;
+pub mod geometry;
 pub mod localise;
 pub mod model;
+pub mod nightflow;
 pub mod pressure;
 pub mod report;
 pub mod score;
 
 pub use model::{LeakModel, LeakModelParams};
-pub use score::{Alarm, ScoreOutput};
+pub use score::{Alarm, ScoreOptions, ScoreOutput};
 
 /// Why a leak model could not be trained, loaded or applied.
 #[derive(Debug, thiserror::Error)]

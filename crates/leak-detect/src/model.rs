@@ -1,6 +1,12 @@
 //! The trained leak model: inputs, per-sensor normal behaviour and thresholds, area balances,
 //! candidate pipes with their signatures, and the model card — one JSON file
 //! (`models/leaks/model.json`, previous version kept) plus a copy of the card (`model-card.json`).
+//!
+//! Training is one procedure on the training window only: fit every sensor's normal behaviour;
+//! refit it once per block of the window without that block (blocked cross-fitting) to get
+//! out-of-sample residuals; set every threshold on those residuals for the false-alarm budget
+//! (`detector::calibrate_area`); linearise the hydraulics for the candidate pipes. Nothing is
+//! tuned on the period the model is later tested on.
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use leak_data::labels::LeakLabel;
@@ -14,9 +20,13 @@ use std::path::{Path, PathBuf};
 
 use crate::LeakError;
 use crate::balance::BalanceModel;
-use crate::detector::{DetectorParams, SensorThresholds, calibrate};
+use crate::detector::{
+    AreaCalibration, DetectorParams, SensorThresholds, calibrate_area, statistics,
+};
 use crate::features::{FeatureSpec, KnownLeak, balances};
-use crate::localise::{Candidate, SignatureMethod, candidates};
+use crate::geometry::Geometry;
+use crate::nightflow::NightFlowModel;
+use crate::localise::{Candidate, Localisation, SignatureMethod, candidates};
 use crate::pressure::{SensorModel, fit_all};
 
 /// Settings of training (the estimator's parameters).
@@ -27,6 +37,24 @@ pub struct LeakModelParams {
     pub outlier_sd: f64,
     /// Candidate pipes listed per alarm.
     pub max_candidates: usize,
+    /// What each pressure sensor's model reads besides the features.
+    #[serde(default)]
+    pub pressure_inputs: PressureInputs,
+    /// Which candidate pipe an alarm names first.
+    #[serde(default)]
+    pub localisation: Localisation,
+}
+
+/// Inputs of a pressure sensor's normal-behaviour model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PressureInputs {
+    /// Inflows, tank levels, pumps, time of day, known leaks.
+    Features,
+    /// The features and every other pressure sensor (which carry the demand fluctuations all
+    /// sensors share, but also part of a leak's own signal).
+    #[default]
+    FeaturesAndOtherSensors,
 }
 
 impl Default for LeakModelParams {
@@ -35,6 +63,9 @@ impl Default for LeakModelParams {
             detector: DetectorParams::default(),
             outlier_sd: 4.0,
             max_candidates: 10,
+            pressure_inputs: PressureInputs::default(),
+            // The BattLeDIM radius: chosen over `BestFit` on the 2018 inner validations.
+            localisation: Localisation::MostLikelyWithin { radius_m: 300.0 },
         }
     }
 }
@@ -54,6 +85,9 @@ pub struct AreaInfo {
 pub struct TrainingSources {
     pub files: Vec<FileFingerprint>,
     pub sources: Vec<DataSource>,
+    /// Times from which the readings come from another source (a file join): no difference and
+    /// no detector window is taken across them.
+    pub source_changes: Vec<NaiveDateTime>,
 }
 
 /// A trained leak model.
@@ -73,6 +107,20 @@ pub struct LeakModel {
     pub step_minutes: i64,
     pub training_from: NaiveDateTime,
     pub training_to: NaiveDateTime,
+    /// How each area's thresholds were set from the training window.
+    #[serde(default)]
+    pub calibration: Vec<AreaCalibration>,
+    /// Features-only model of each sensor (same order as `sensors`): fills a missing reading so
+    /// that the other sensors' models, which read it, still work.
+    #[serde(default)]
+    pub imputation: Vec<SensorModel>,
+    /// The network (coordinates, areas, pipe lengths): pipe-path distances between candidates,
+    /// and the map of a web page.
+    #[serde(default)]
+    pub geometry: Geometry,
+    /// Expected night flow of each metered balance (slow leaks).
+    #[serde(default)]
+    pub night_flows: Vec<NightFlowModel>,
 }
 
 impl LeakModelParams {
@@ -157,7 +205,9 @@ impl LeakModelParams {
             ));
         }
         let p_features = spec.len();
-        let (x, p) = design(&spec, &sensor_ids, readings, None);
+        let n = readings.len;
+        let breaks = crate::breaks::find(readings, &sources.source_changes, &self.detector);
+        let (x, p) = design(&spec, &sensor_ids, readings, None, &breaks, None);
         progress.advance(1);
         progress.finish();
         progress.start("pressure models", sensor_ids.len() as u64 + 1);
@@ -173,21 +223,124 @@ impl LeakModelParams {
             })
             .collect();
         let own: Vec<usize> = (0..sensor_ids.len()).map(|i| p_features + i).collect();
-        let sensors = fit_all(&labelled, &x, p, &own, self.outlier_sd)?;
+        let uses: Vec<Vec<bool>> = (0..sensor_ids.len())
+            .map(|_| {
+                (0..p)
+                    .map(|c| {
+                        c < p_features
+                            || self.pressure_inputs == PressureInputs::FeaturesAndOtherSensors
+                    })
+                    .collect()
+            })
+            .collect();
+        // Contiguous blocks for the out-of-sample residuals, each at least two level windows long.
+        let blocks = self
+            .detector
+            .calibration_blocks
+            .min(n / (2 * self.detector.level_steps).max(1))
+            .max(2);
+        let block_starts: Vec<usize> = (0..blocks).map(|b| b * n / blocks).collect();
+        let fitted = fit_all(
+            &labelled,
+            &x,
+            p,
+            &own,
+            &uses,
+            self.outlier_sd,
+            &block_starts,
+        )?;
+        let sensors = fitted.models;
+        let features_only: Vec<Vec<bool>> = (0..sensor_ids.len())
+            .map(|_| (0..p).map(|c| c < p_features).collect())
+            .collect();
+        let imputation = fit_all(&labelled, &x, p, &own, &features_only, self.outlier_sd, &[])?.models;
         progress.advance(1);
-        let mut thresholds = Vec::new();
-        for (i, model) in sensors.iter().enumerate() {
-            let residual: Vec<f64> = (0..readings.len)
-                .map(|t| x[t * p + own[i]] - model.predict_row(&x[t * p..(t + 1) * p]))
+        let mut out_of_sample = fitted.out_of_sample.unwrap_or_default();
+        mask_unlearnable_leaks(
+            &mut out_of_sample,
+            &spec.known_leaks,
+            readings,
+            &block_starts,
+            self.detector.reference_steps,
+        );
+        let mut calibration_breaks = breaks.clone();
+        calibration_breaks.extend(block_starts.iter().copied().filter(|&b| b > 0));
+        let stats: Vec<(Vec<f64>, Vec<f64>)> = out_of_sample
+            .iter()
+            .map(|r| statistics(r, &self.detector, &calibration_breaks))
+            .collect();
+        let areas_with_sensors: Vec<String> = net
+            .areas
+            .iter()
+            .map(|a| a.name.clone())
+            .filter(|a| labelled.iter().any(|(_, area)| area == a))
+            .collect();
+        // The false-alarm budget is shared equally by every area's two pressure statistics and
+        // every balance's night flow.
+        let night_channels = if self.detector.night_flow_alarms {
+            balance_specs.len()
+        } else {
+            0
+        };
+        let channels = (2 * areas_with_sensors.len() + night_channels).max(1) as f64;
+        let rate = self.detector.false_alarms_per_year / channels;
+        let steps_per_year = 365.25 * 1440.0 / readings.step_minutes as f64;
+        let mut thresholds: Vec<Option<SensorThresholds>> = vec![None; sensor_ids.len()];
+        let mut calibration = Vec::new();
+        for area in &areas_with_sensors {
+            let members: Vec<usize> = (0..sensor_ids.len())
+                .filter(|&k| &labelled[k].1 == area)
                 .collect();
-            thresholds.push(calibrate(&residual, &self.detector));
+            let step: Vec<Vec<f64>> = members.iter().map(|&k| stats[k].0.clone()).collect();
+            let level: Vec<Vec<f64>> = members.iter().map(|&k| stats[k].1.clone()).collect();
+            let (th, cal) = calibrate_area(
+                area,
+                &step,
+                &level,
+                &self.detector,
+                &calibration_breaks,
+                steps_per_year,
+                rate,
+            );
+            for (k, t) in members.iter().zip(th) {
+                thresholds[*k] = Some(t);
+            }
+            calibration.push(cal);
             progress.advance(1);
         }
+        let thresholds: Vec<SensorThresholds> = thresholds
+            .into_iter()
+            .map(|t| t.ok_or_else(|| LeakError::Fit("a sensor has no area".into())))
+            .collect::<Result<_, _>>()?;
         progress.finish();
         progress.start("balances and pipe signatures", 2);
         let balance_models: Vec<BalanceModel> = balance_specs
             .iter()
             .map(|b| BalanceModel::fit(b, readings))
+            .collect();
+        let night_flows: Vec<NightFlowModel> = balance_specs
+            .iter()
+            .filter_map(|b| {
+                let in_balance: Vec<KnownLeak> = spec
+                    .known_leaks
+                    .iter()
+                    .filter(|k| {
+                        net.link(&k.pipe)
+                            .is_some_and(|l| b.areas.contains(&net.areas[net.link_area(l)].name))
+                    })
+                    .cloned()
+                    .collect();
+                NightFlowModel::fit(
+                    b,
+                    readings,
+                    &breaks,
+                    &in_balance,
+                    &self.detector.night_flow,
+                    self.detector.calibration_blocks,
+                    self.outlier_sd,
+                    rate,
+                )
+            })
             .collect();
         progress.advance(1);
         let total_demand: f64 = net
@@ -226,7 +379,7 @@ impl LeakModelParams {
             .map(|b| {
                 let mut offsets = vec![0.0; balance_specs.len()];
                 offsets[b] = 1.0;
-                let (xp, _) = design(&spec, &sensor_ids, readings, Some(&offsets));
+                let (xp, _) = design(&spec, &sensor_ids, readings, Some(&offsets), &breaks, None);
                 sensors
                     .iter()
                     .map(|s| {
@@ -280,6 +433,8 @@ impl LeakModelParams {
             sources,
             training_from,
             training_to,
+            &calibration,
+            &night_flows,
         );
         Ok(LeakModel {
             card,
@@ -295,22 +450,76 @@ impl LeakModelParams {
             step_minutes: readings.step_minutes,
             training_from,
             training_to,
+            calibration,
+            imputation,
+            geometry: Geometry::from_network(&net),
+            night_flows,
         })
     }
 }
 
+/// Out-of-sample residuals of a block cannot show what a known leak does when the rest of the
+/// window does not tell it: when the leak is active on fewer than `min_support` steps outside the
+/// block (its weight was learned from nothing), or absent on fewer than that (it is constant
+/// there, e.g. a leak that started early in the window and was never repaired: its weight is
+/// confounded with the intercept). Such steps of the block — where the leak's value differs from
+/// what the rest of the window shows — are left out of the calibration rather than counted as
+/// false alarms.
+fn mask_unlearnable_leaks(
+    residuals: &mut [Vec<f64>],
+    known: &[KnownLeak],
+    readings: &Readings,
+    block_starts: &[usize],
+    min_support: usize,
+) {
+    let n = readings.len;
+    for leak in known {
+        let value: Vec<f64> = (0..n).map(|t| leak.value(readings.time(t))).collect();
+        for (b, &start) in block_starts.iter().enumerate() {
+            let end = block_starts.get(b + 1).copied().unwrap_or(n);
+            let outside = value[..start].iter().chain(&value[end..]);
+            let (mut active, mut absent, mut sum) = (0usize, 0usize, 0.0);
+            for &v in outside {
+                if v > 0.0 {
+                    active += 1;
+                    sum += v;
+                } else {
+                    absent += 1;
+                }
+            }
+            let seen = if active < min_support {
+                Some(0.0)
+            } else if absent < min_support {
+                Some(sum / active as f64)
+            } else {
+                None
+            };
+            let Some(seen) = seen else { continue };
+            for t in start..end {
+                if (value[t] - seen).abs() > 1e-9 {
+                    for r in residuals.iter_mut() {
+                        r[t] = f64::NAN;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The regression inputs: the features, then every model sensor's pressure. Returns the
-/// row-major matrix and its width.
+/// row-major matrix and its width. With `imputation` (features-only models, one per sensor), a
+/// missing pressure is replaced by its features-only prediction, so that only the missing sensor's
+/// own residual is lost, not every model that reads it.
 pub(crate) fn design(
     spec: &FeatureSpec,
     sensors: &[String],
     readings: &Readings,
     offsets: Option<&[f64]>,
+    breaks: &[usize],
+    imputation: Option<&[SensorModel]>,
 ) -> (Vec<f64>, usize) {
-    let features = match offsets {
-        Some(o) => spec.matrix_with_offsets(readings, o),
-        None => spec.matrix(readings),
-    };
+    let zero = vec![0.0; spec.balances.len()];
+    let features = spec.matrix_with_offsets(readings, offsets.unwrap_or(&zero), breaks);
     let pf = spec.len();
     let p = pf + sensors.len();
     let n = readings.len;
@@ -327,9 +536,21 @@ pub(crate) fn design(
         .collect();
     let mut x = vec![0.0; n * p];
     for t in 0..n {
-        x[t * p..t * p + pf].copy_from_slice(&features[t * pf..(t + 1) * pf]);
+        let row = &features[t * pf..(t + 1) * pf];
+        x[t * p..t * p + pf].copy_from_slice(row);
         for (j, c) in columns.iter().enumerate() {
-            x[t * p + pf + j] = c[t];
+            let mut v = c[t];
+            if !v.is_finite() {
+                if let Some(m) = imputation.and_then(|m| m.get(j)) {
+                    v = m.intercept
+                        + m.weights[..pf]
+                            .iter()
+                            .zip(row)
+                            .map(|(w, x)| w * x)
+                            .sum::<f64>();
+                }
+            }
+            x[t * p + pf + j] = v;
         }
     }
     (x, p)
@@ -398,6 +619,8 @@ fn card(
     sources: TrainingSources,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    calibration: &[AreaCalibration],
+    night_flows: &[NightFlowModel],
 ) -> ModelCard {
     let fingerprint = prevoir_core::fingerprint::combined_fingerprint(&sources.files);
     let now = Utc::now();
@@ -441,7 +664,8 @@ fn card(
     let validation = serde_json::json!({
         "in_sample_residual_sd_m": sensors.iter().map(|s| (s.sensor.clone(), (s.residual_sd * 1000.0).round() / 1000.0)).collect::<std::collections::BTreeMap<_, _>>(),
         "balance_residual_sd_m3h": balances.iter().map(|b| (b.spec.name.clone(), (b.residual_sd_m3h * 100.0).round() / 100.0)).collect::<std::collections::BTreeMap<_, _>>(),
-        "note": "thresholds are set so that the training window raises no alarm; out-of-sample detection is measured by `prevoir backtest leaks`"
+        "threshold_calibration": calibration,
+        "note": "thresholds are set on out-of-sample residuals of the training window (blocked cross-fitting) for the false-alarm budget; `*_training_max` is the largest training value over the threshold. Detection on new leaks is measured by `prevoir backtest leaks` on a later period"
     });
     ModelCard {
         name: "leaks".into(),
@@ -457,12 +681,21 @@ fn card(
         data_sources: sources.sources,
         features,
         algorithm: format!(
-            "per-sensor linear regression of pressure (least squares, refit without >{}σ outliers); step and level change detection on the residuals with thresholds = {} × the largest training value; candidate pipes ranked by {} signatures (non-negative weighted least squares); flow from the week-over-week area balance",
+            "per-sensor linear regression of pressure on {} (least squares, refit without >{}σ outliers); step and level change detection on the residuals with thresholds set on out-of-sample training residuals (blocked cross-fitting, {} blocks) for {} false alarms a year over the network (exponential tail of block maxima); candidate pipes ranked by {} signatures (non-negative weighted least squares), {}; night flow against the previous daytime per balance (CUSUM); flow from the week-over-week area balance",
+            match params.pressure_inputs {
+                PressureInputs::Features => "inflows, tank levels, pumps, time of day and known leaks",
+                PressureInputs::FeaturesAndOtherSensors => "inflows, tank levels, pumps, time of day, known leaks and the other sensors",
+            },
             params.outlier_sd,
-            params.detector.margin,
+            params.detector.calibration_blocks,
+            params.detector.false_alarms_per_year,
             match method {
                 SignatureMethod::HydraulicSensitivity => "linearised hydraulic (Hazen–Williams) sensitivity",
                 SignatureMethod::GraphDistance => "pipe-path distance decay",
+            },
+            match params.localisation {
+                Localisation::BestFit => "the best fit named first".to_owned(),
+                Localisation::MostLikelyWithin { radius_m } => format!("named first: the pipe with the most likelihood within {radius_m:.0} m of pipe around it"),
             }
         ),
         parameters: serde_json::json!({
@@ -473,21 +706,26 @@ fn card(
             "areas": areas,
             "balances": balances.iter().map(|b| serde_json::json!({"name": b.spec.name, "formula": b.spec.formula(), "mean_flow_m3h": b.mean_flow_m3h, "night_flow_m3h": b.night_flow_m3h})).collect::<Vec<_>>(),
             "sensor_weights": sensors.iter().map(|s| serde_json::json!({"sensor": s.sensor, "area": s.area, "intercept": s.intercept, "weights": s.weights})).collect::<Vec<_>>(),
+            "night_flows": night_flows,
         }),
         validation,
         operations: vec![
             "read the network (.inp) and derive areas from its topology (pumps and PRVs bound them) and pipe-path distances".into(),
-            "compute each metered area's inflow from the flow and tank-level sensors".into(),
-            "fit, for every pressure sensor, a linear model of its pressure on inflows, tank levels, pumps, time of day and the leaks known from the training labels".into(),
-            "measure on the training window the largest 2-hour step and 2-day level drop of every sensor's residual; thresholds = margin × these".into(),
+            "compute each metered area's inflow from the flow and tank-level sensors (no level difference across a change of data source)".into(),
+            "fit, for every pressure sensor, a linear model of its pressure on inflows, tank levels, pumps, time of day, the other sensors and the leaks known from the training labels (each as its size and its size × inflow^0.852, the head-loss slope); and a features-only model that fills a missing reading".into(),
+            "refit every sensor's model once per block of the training window without that block and predict the block: out-of-sample residuals for the whole window (stretches where a known leak was active almost only inside the block are left out)".into(),
+            "on those residuals, per area, fit an exponential tail to the daily maxima of the 2-hour step statistic and to the 2-day maxima of the level statistic; thresholds = the levels exceeded (false-alarm budget / number of detectors) times a year".into(),
+            "per metered balance, fit the night inflow (02:00–05:00) on the previous daytime inflow and the known leaks, and set its CUSUM threshold the same way on out-of-sample nights (not built when a leak would barely move the night residual)".into(),
             "linearise the network hydraulics at the mean training demand to get each pipe's pressure signature".into(),
-            "when scoring: residual = observed − expected pressure; an area alarms when a sensor's step or level drop passes its threshold; candidate pipes are ranked by how well their signature explains the drops; the flow is the area's inflow against the same hours one week earlier".into(),
+            "when scoring: residual = observed − expected pressure; an area alarms when a sensor's step or level drop passes its threshold, or its balance's night-flow CUSUM does; candidate pipes are ranked by how well their signature explains the drops (distances along pipes); the flow is the area's inflow against the same hours one week earlier (or the night excess)".into(),
         ],
         limitations: vec![
             "pressure signatures come from a demand-driven linearisation at one operating point; real networks differ from their model".into(),
             "after an alarm, the area is quiet for the settling period (3 days by default): a second leak in the same area then is found only afterwards".into(),
             "leaks of ~1 m³/h are below what the pressure sensors can separate from noise (0.05 m)".into(),
-            "an area with a single pressure sensor cannot be localised finer than the area".into(),
+            "after a change of data source or a day-long gap the detector warms up again: no step alarm for a day, no level alarm for two".into(),
+            "an area with a single pressure sensor cannot be localised finer than the area; a night-flow alarm says which balance, its location comes from the weekly pressure drops only".into(),
+            "the false-alarm budget is met on training data; leaks that were already there but grow after training (their growth is unknown) raise alarms that the BattLeDIM rule counts as false when placed more than 300 m off".into(),
         ],
         software: format!("prevoir leak-detect {}", env!("CARGO_PKG_VERSION")),
     }

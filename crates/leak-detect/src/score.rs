@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::LeakError;
 use crate::balance::{FlowEstimate, estimate_flow};
+use crate::nightflow::{Night, NightFlowModel};
 use crate::detector::{Trigger, run_area, statistics};
 use crate::localise::{RankedPipe, rank};
 use crate::model::LeakModel;
@@ -44,7 +45,7 @@ pub struct SensorDeviation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub summary: String,
-    /// Sensors of the area, largest drop first (at most 5).
+    /// Sensors of the area, furthest below their threshold first (at most 5).
     pub sensors: Vec<SensorDeviation>,
     pub flow: FlowEstimate,
     pub localisation: String,
@@ -74,6 +75,9 @@ pub struct ScoreOutput {
     pub len: usize,
     pub areas: Vec<AreaScores>,
     pub alarms: Vec<Alarm>,
+    /// Night flow against expected consumption, per metered balance.
+    #[serde(default)]
+    pub night_flows: Vec<NightFlowScores>,
 }
 
 impl ScoreOutput {
@@ -82,14 +86,44 @@ impl ScoreOutput {
     }
 }
 
+/// Options of [`LeakModel::score_with`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoreOptions {
+    /// Alarms are raised only at or after this time (earlier readings warm the statistics up:
+    /// give at least 3 days before it); `None` = from the start.
+    pub alarms_from: Option<NaiveDateTime>,
+    /// Times from which the readings come from another source (e.g. the join of two files):
+    /// nothing is compared across them and the detector warms up again after each.
+    #[serde(default)]
+    pub source_changes: Vec<NaiveDateTime>,
+}
+
 impl LeakModel {
     /// Scores `readings`. Alarms are raised only at or after `alarms_from` (earlier readings warm
-    /// the statistics up: give at least 3 days before it); `None` = from the start.
+    /// the statistics up: give at least 3 days before it); `None` = from the start. Long gaps
+    /// (a day or more without a kind of sensor) restart the detector; see
+    /// [`LeakModel::score_with`] to declare changes of data source too.
     pub fn score(
         &self,
         readings: &Readings,
         alarms_from: Option<NaiveDateTime>,
     ) -> Result<ScoreOutput, LeakError> {
+        self.score_with(
+            readings,
+            &ScoreOptions {
+                alarms_from,
+                source_changes: Vec::new(),
+            },
+        )
+    }
+
+    /// Scores `readings` with [`ScoreOptions`].
+    pub fn score_with(
+        &self,
+        readings: &Readings,
+        options: &ScoreOptions,
+    ) -> Result<ScoreOutput, LeakError> {
+        let alarms_from = options.alarms_from;
         readings.validate()?;
         if readings.step_minutes != self.step_minutes {
             return Err(LeakError::Input(format!(
@@ -116,8 +150,19 @@ impl LeakModel {
             }
         }
         let n = readings.len;
+        let breaks =
+            crate::breaks::find(readings, &options.source_changes, &self.params.detector);
         let sensor_ids: Vec<String> = self.sensors.iter().map(|s| s.sensor.clone()).collect();
-        let (x, p) = crate::model::design(&self.features, &sensor_ids, readings, None);
+        let imputation = (self.imputation.len() == self.sensors.len())
+            .then_some(self.imputation.as_slice());
+        let (x, p) = crate::model::design(
+            &self.features,
+            &sensor_ids,
+            readings,
+            None,
+            &breaks,
+            imputation,
+        );
         let missing = vec![f64::NAN; n];
         let expected: Vec<Vec<f64>> = self
             .sensors
@@ -144,7 +189,7 @@ impl LeakModel {
             .collect();
         let stats: Vec<(Vec<f64>, Vec<f64>)> = residual
             .iter()
-            .map(|r| statistics(r, &self.params.detector))
+            .map(|r| statistics(r, &self.params.detector, &breaks))
             .collect();
         let emit_from = alarms_from
             .and_then(|t| {
@@ -155,7 +200,14 @@ impl LeakModel {
                 }
             })
             .unwrap_or(0);
-        let hour = (60 / readings.step_minutes).max(1) as usize;
+        let ctx = Context {
+            readings,
+            sensor_ids: &sensor_ids,
+            expected: &expected,
+            observed: &observed,
+            residual: &residual,
+            breaks: &breaks,
+        };
         let mut areas = Vec::new();
         let mut alarms = Vec::new();
         for area in &self.areas {
@@ -168,24 +220,13 @@ impl LeakModel {
             let step: Vec<Vec<f64>> = members.iter().map(|&s| stats[s].0.clone()).collect();
             let level: Vec<Vec<f64>> = members.iter().map(|&s| stats[s].1.clone()).collect();
             let th: Vec<&_> = members.iter().map(|&s| &self.thresholds[s]).collect();
-            let balance = area
-                .balance
-                .as_ref()
-                .and_then(|b| self.balances.iter().find(|m| &m.spec.name == b));
-            let inflow_rise = balance.map(|b| {
-                crate::balance::week_over_week(
-                    &b.spec.series(readings),
-                    readings,
-                    self.params.detector.level_steps,
-                )
-            });
             let run = run_area(
                 &step,
                 &level,
                 &th,
                 &self.params.detector,
                 emit_from,
-                inflow_rise.as_deref(),
+                &breaks,
             );
             for event in &run.events {
                 let mut deviation = vec![f64::NAN; self.sensors.len()];
@@ -194,120 +235,16 @@ impl LeakModel {
                     deviation[s] = event.deviation[k];
                     sd[s] = event.deviation_sd[k];
                 }
-                let candidates = rank(
-                    &self.candidates,
-                    &sensor_ids,
+                alarms.push(self.alarm(
+                    &ctx,
                     &area.name,
+                    event.at,
+                    event.trigger,
                     &deviation,
                     &sd,
-                    self.params.max_candidates,
-                );
-                let pressure_based = candidates.first().map(|c| c.pressure_flow_m3h);
-                let window = match event.trigger {
-                    Trigger::Step => self.params.detector.step_steps,
-                    Trigger::Level => self.params.detector.level_steps,
-                };
-                // The change began when the most deviating sensor left its normal band.
-                let change_at = (0..members.len())
-                    .filter(|&k| event.deviation[k].is_finite())
-                    .min_by(|&a, &b| {
-                        (event.deviation[a] / event.deviation_sd[a])
-                            .total_cmp(&(event.deviation[b] / event.deviation_sd[b]))
-                    })
-                    .map(|k| {
-                        since_when(
-                            &residual[members[k]],
-                            event.at,
-                            event.deviation[k] / 2.0,
-                            hour,
-                            window * 2,
-                        )
-                    })
-                    .unwrap_or(event.change_at)
-                    .max(event.at + 1 - (window * 2).min(event.at + 1));
-                let flow = estimate_flow(balance, readings, change_at, event.at, pressure_based);
-                let from = event.at + 1 - window.min(event.at + 1);
-                let mut sensors: Vec<SensorDeviation> = members
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| event.deviation[*k].is_finite())
-                    .map(|(k, &s)| {
-                        let mean = |v: &[f64]| {
-                            let f: Vec<f64> = v[from..=event.at]
-                                .iter()
-                                .copied()
-                                .filter(|x| x.is_finite())
-                                .collect();
-                            f.iter().sum::<f64>() / f.len().max(1) as f64
-                        };
-                        let threshold = match event.trigger {
-                            Trigger::Step => self.thresholds[s].step_drop,
-                            Trigger::Level => self.thresholds[s].level_drop,
-                        };
-                        let since = since_when(
-                            &residual[s],
-                            event.at,
-                            event.deviation[k] / 2.0,
-                            hour,
-                            window * 2,
-                        );
-                        SensorDeviation {
-                            sensor: self.sensors[s].sensor.clone(),
-                            expected_m: mean(&expected[s]),
-                            observed_m: mean(observed[s]),
-                            deviation_m: event.deviation[k],
-                            z: event.deviation[k] / event.deviation_sd[k],
-                            threshold_m: threshold,
-                            since: readings.time(since),
-                        }
-                    })
-                    .collect();
-                sensors.sort_by(|a, b| a.deviation_m.total_cmp(&b.deviation_m));
-                sensors.truncate(5);
-                let detected_at = readings.time(event.at);
-                let kind = match event.trigger {
-                    Trigger::Step => "a pressure step within the last 2 hours",
-                    Trigger::Level => "pressures below their accepted level over the last 2 days",
-                };
-                let summary = match sensors.first() {
-                    Some(s) => format!(
-                        "Area {}: {kind}. Sensor {} is {:.2} m below expected since {} (threshold {:.2} m); estimated leak {:.1} m³/h.",
-                        area.name,
-                        s.sensor,
-                        -s.deviation_m,
-                        s.since.format("%Y-%m-%d %H:%M"),
-                        s.threshold_m,
-                        flow.flow_m3h
-                    ),
-                    None => format!("Area {}: {kind}.", area.name),
-                };
-                let localisation = match candidates.first() {
-                    Some(c) => format!(
-                        "best candidate {} explains {:.0} % of the weighted sensor deviations with a leak of {:.1} m³/h; nearest sensor {} at {:.0} m of pipe ({:?} signatures)",
-                        c.pipe,
-                        c.fit * 100.0,
-                        c.pressure_flow_m3h,
-                        c.nearest_sensor,
-                        c.nearest_sensor_distance_m,
-                        self.signature_method
-                    ),
-                    None => "no candidate pipe in this area".into(),
-                };
-                alarms.push(Alarm {
-                    area: area.name.clone(),
-                    detected_at,
-                    change_started_at: readings.time(change_at),
-                    trigger: event.trigger,
-                    score: crate::detector::score_of(event.strength),
-                    estimated_flow_m3h: flow.flow_m3h,
-                    candidates,
-                    explanation: Explanation {
-                        summary,
-                        sensors,
-                        flow,
-                        localisation,
-                    },
-                });
+                    event.strength,
+                    None,
+                ));
             }
             areas.push(AreaScores {
                 area: area.name.clone(),
@@ -319,6 +256,50 @@ impl LeakModel {
                     .collect(),
             });
         }
+        // Night flow of each metered area: slow leaks in the water balance.
+        let mut night_flows = Vec::new();
+        for model in &self.night_flows {
+            let Some(spec) = self
+                .balances
+                .iter()
+                .find(|b| b.spec.name == model.balance)
+                .map(|b| &b.spec)
+            else {
+                continue;
+            };
+            let covered: Vec<String> = spec.areas.clone();
+            let restarts: Vec<usize> = alarms
+                .iter()
+                .filter(|a| covered.contains(&a.area))
+                .filter_map(|a| readings.index_of(a.detected_at))
+                .collect();
+            let emit = if self.params.detector.night_flow_alarms {
+                emit_from
+            } else {
+                usize::MAX
+            };
+            let (nights, alarm_nights) = model.score(
+                spec,
+                readings,
+                &breaks,
+                &self.features.known_leaks,
+                &self.params.detector.night_flow,
+                emit,
+                &restarts,
+            );
+            for &i in &alarm_nights {
+                let night = &nights[i];
+                if let Some(alarm) = self.night_flow_alarm(&ctx, &stats, model, spec, night) {
+                    alarms.push(alarm);
+                }
+            }
+            night_flows.push(NightFlowScores {
+                balance: model.balance.clone(),
+                areas: covered,
+                threshold: model.threshold,
+                nights,
+            });
+        }
         alarms.sort_by(|a, b| a.detected_at.cmp(&b.detected_at).then(a.area.cmp(&b.area)));
         Ok(ScoreOutput {
             model_version: self.card.version.clone(),
@@ -327,8 +308,233 @@ impl LeakModel {
             len: n,
             areas,
             alarms,
+            night_flows,
         })
     }
+
+    /// The alarm of a night-flow CUSUM: placed in the area of the balance whose pressure sensors
+    /// dropped most over the last week (in sds), ranked on those drops.
+    fn night_flow_alarm(
+        &self,
+        ctx: &Context,
+        stats: &[(Vec<f64>, Vec<f64>)],
+        model: &NightFlowModel,
+        spec: &crate::features::BalanceSpec,
+        night: &Night,
+    ) -> Option<Alarm> {
+        let t = night.at;
+        let week = (7 * 24 * 60 / ctx.readings.step_minutes) as usize;
+        let mut deviation = vec![f64::NAN; self.sensors.len()];
+        let mut sd = vec![f64::NAN; self.sensors.len()];
+        let mut best: Option<(f64, &str)> = None;
+        for (s, sensor) in self.sensors.iter().enumerate() {
+            if !spec.areas.contains(&sensor.area) || t < week {
+                continue;
+            }
+            let now = stats[s].1[t];
+            let before = stats[s].1[t - week];
+            if !(now.is_finite() && before.is_finite()) {
+                continue;
+            }
+            deviation[s] = now - before;
+            sd[s] = self.thresholds[s].level_sd * std::f64::consts::SQRT_2;
+            let z = deviation[s] / sd[s];
+            if best.is_none_or(|(b, _)| z < b) {
+                best = Some((z, sensor.area.as_str()));
+            }
+        }
+        let area = best
+            .map(|b| b.1.to_owned())
+            .or_else(|| spec.areas.first().cloned())?;
+        for (s, sensor) in self.sensors.iter().enumerate() {
+            if sensor.area != area {
+                deviation[s] = f64::NAN;
+            }
+        }
+        let flow = model.leak_flow(night.excess_m3h);
+        Some(self.alarm(
+            ctx,
+            &area,
+            t,
+            Trigger::NightFlow,
+            &deviation,
+            &sd,
+            night.cusum / model.threshold,
+            Some((model, night, flow)),
+        ))
+    }
+
+    /// An alarm with its candidates, flow estimate and explanation.
+    #[allow(clippy::too_many_arguments)]
+    fn alarm(
+        &self,
+        ctx: &Context,
+        area: &str,
+        at: usize,
+        trigger: Trigger,
+        deviation: &[f64],
+        sd: &[f64],
+        strength: f64,
+        night: Option<(&NightFlowModel, &Night, f64)>,
+    ) -> Alarm {
+        let readings = ctx.readings;
+        let hour = (60 / readings.step_minutes).max(1) as usize;
+        let candidates = rank(
+            &self.candidates,
+            ctx.sensor_ids,
+            area,
+            deviation,
+            sd,
+            self.params.max_candidates,
+            &self.geometry,
+            self.params.localisation,
+        );
+        let pressure_based = candidates.first().map(|c| c.pressure_flow_m3h);
+        let window = match trigger {
+            Trigger::Step => self.params.detector.step_steps,
+            Trigger::Level | Trigger::NightFlow => self.params.detector.level_steps,
+        };
+        let members: Vec<usize> = (0..self.sensors.len())
+            .filter(|&s| deviation[s].is_finite() && sd[s] > 0.0)
+            .collect();
+        // The change began when the most deviating sensor left its normal band.
+        let change_at = members
+            .iter()
+            .copied()
+            .min_by(|&a, &b| (deviation[a] / sd[a]).total_cmp(&(deviation[b] / sd[b])))
+            .map(|s| since_when(&ctx.residual[s], at, deviation[s] / 2.0, hour, window * 2))
+            .unwrap_or(at + 1 - window.min(at + 1))
+            .max(at + 1 - (window * 2).min(at + 1));
+        let balance = self
+            .areas
+            .iter()
+            .find(|a| a.name == area)
+            .and_then(|a| a.balance.as_ref())
+            .and_then(|b| self.balances.iter().find(|m| &m.spec.name == b));
+        let mut flow = estimate_flow(
+            balance,
+            readings,
+            change_at,
+            at,
+            pressure_based,
+            ctx.breaks,
+        );
+        if let Some((model, night, q)) = night {
+            flow = FlowEstimate {
+                flow_m3h: q,
+                method: "night flow against expected consumption".into(),
+                text: format!(
+                    "area {} night inflow (02:00–05:00) was {:.1} m³/h on {}, {:.1} m³/h above its expected-consumption baseline; a leak raises the night by (1 − {:.2}) of its flow: ≈ {q:.1} m³/h (accumulated excess {:.1} sd, threshold {:.1})",
+                    model.balance,
+                    night.night_m3h,
+                    night.date,
+                    night.excess_m3h,
+                    model.day_weight,
+                    night.cusum,
+                    model.threshold,
+                ),
+                night_flow_m3h: Some(night.night_m3h),
+                night_flow_before_m3h: Some(night.expected_m3h),
+                ..flow
+            };
+        }
+        let from = at + 1 - window.min(at + 1);
+        let mut sensors: Vec<SensorDeviation> = members
+            .iter()
+            .map(|&s| {
+                let mean = |v: &[f64]| {
+                    let f: Vec<f64> = v[from..=at]
+                        .iter()
+                        .copied()
+                        .filter(|x| x.is_finite())
+                        .collect();
+                    f.iter().sum::<f64>() / f.len().max(1) as f64
+                };
+                let threshold = match trigger {
+                    Trigger::Step => self.thresholds[s].step_drop,
+                    Trigger::Level | Trigger::NightFlow => self.thresholds[s].level_drop,
+                };
+                let since = since_when(&ctx.residual[s], at, deviation[s] / 2.0, hour, window * 2);
+                SensorDeviation {
+                    sensor: self.sensors[s].sensor.clone(),
+                    expected_m: mean(&ctx.expected[s]),
+                    observed_m: mean(ctx.observed[s]),
+                    deviation_m: deviation[s],
+                    z: deviation[s] / sd[s],
+                    threshold_m: threshold,
+                    since: readings.time(since),
+                }
+            })
+            .collect();
+        // The sensor furthest past its threshold first: the one that raised the alarm.
+        sensors.sort_by(|a, b| {
+            (a.deviation_m / a.threshold_m).total_cmp(&(b.deviation_m / b.threshold_m))
+        });
+        sensors.truncate(5);
+        let kind = match trigger {
+            Trigger::Step => "a pressure step within the last 2 hours",
+            Trigger::Level => "pressures below their accepted level over the last 2 days",
+            Trigger::NightFlow => "night inflow above the expected consumption for several nights",
+        };
+        let summary = match sensors.first() {
+            Some(s) => format!(
+                "Area {area}: {kind}. Sensor {} is {:.2} m below expected since {} (threshold {:.2} m); estimated leak {:.1} m³/h.",
+                s.sensor,
+                -s.deviation_m,
+                s.since.format("%Y-%m-%d %H:%M"),
+                s.threshold_m,
+                flow.flow_m3h
+            ),
+            None => format!("Area {area}: {kind}; estimated leak {:.1} m³/h.", flow.flow_m3h),
+        };
+        let localisation = match candidates.first() {
+            Some(c) => format!(
+                "best candidate {} explains {:.0} % of the weighted sensor deviations with a leak of {:.1} m³/h; nearest sensor {} at {:.0} m of pipe ({:?} signatures)",
+                c.pipe,
+                c.fit * 100.0,
+                c.pressure_flow_m3h,
+                c.nearest_sensor,
+                c.nearest_sensor_distance_m,
+                self.signature_method
+            ),
+            None => "no candidate pipe in this area".into(),
+        };
+        Alarm {
+            area: area.to_owned(),
+            detected_at: readings.time(at),
+            change_started_at: readings.time(change_at),
+            trigger,
+            score: crate::detector::score_of(strength),
+            estimated_flow_m3h: flow.flow_m3h,
+            candidates,
+            explanation: Explanation {
+                summary,
+                sensors,
+                flow,
+                localisation,
+            },
+        }
+    }
+}
+
+/// What the alarms of one scoring run share.
+struct Context<'a> {
+    readings: &'a Readings,
+    sensor_ids: &'a [String],
+    expected: &'a [Vec<f64>],
+    observed: &'a [&'a [f64]],
+    residual: &'a [Vec<f64>],
+    breaks: &'a [usize],
+}
+
+/// The night flows of one balance over the scored period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NightFlowScores {
+    pub balance: String,
+    pub areas: Vec<String>,
+    /// Alarm threshold of the CUSUM (residual sds).
+    pub threshold: f64,
+    pub nights: Vec<Night>,
 }
 
 /// Earliest step (not before `at − lookback`) from which the trailing-hour mean residual stays at

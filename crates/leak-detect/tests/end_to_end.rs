@@ -7,7 +7,7 @@ use leak_data::{InpNetwork, Readings, SensorTable, labels};
 use leak_detect::backtest::{self, BacktestConfig};
 use leak_detect::battledim::EconomicParams;
 use leak_detect::model::TrainingSources;
-use leak_detect::{LeakModel, LeakModelParams};
+use leak_detect::{LeakModel, LeakModelParams, ScoreOptions};
 use prevoir_core::progress::NoProgress;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,7 @@ fn sample_backtest_finds_the_test_leaks() {
         params: LeakModelParams::default(),
         economic: EconomicParams::default(),
         warmup_days: 8,
+        source_changes: Vec::new(),
     };
     let result = backtest::run(
         &inp,
@@ -141,5 +142,97 @@ fn a_saved_model_scores_the_same_from_json_readings() {
     assert!(
         e.to_string().contains("flow sensor PUMP_1 is missing"),
         "{e}"
+    );
+}
+
+fn trained() -> (Readings, LeakModel) {
+    let d = sample();
+    let inp = InpNetwork::read(&d.join("network.inp")).unwrap();
+    let labels = labels::read_labels(&d.join("leak_labels.csv")).unwrap();
+    let all = readings();
+    let train = all.slice(0, all.index_of(day_end(date("2019-01-27"))).unwrap() + 1);
+    let model = LeakModelParams::default()
+        .fit(
+            &inp,
+            &train,
+            &labels,
+            TrainingSources::default(),
+            &NoProgress,
+        )
+        .unwrap();
+    (all, model)
+}
+
+#[test]
+fn a_missing_pressure_costs_only_its_own_residual() {
+    let (all, model) = trained();
+    let test = all.slice(
+        all.index_of(day_start(date("2019-01-25"))).unwrap(),
+        all.len,
+    );
+    // Sensor n9 (area A) is silent for six hours on 2019-01-29.
+    let mut gappy = test.clone();
+    let from = gappy.index_of(day_start(date("2019-01-29"))).unwrap() + 100;
+    for v in &mut gappy.pressures.get_mut("n9").unwrap()[from..from + 72] {
+        *v = f64::NAN;
+    }
+    let alarms_from = Some(day_start(date("2019-01-28")));
+    let full = model.score(&test, alarms_from).unwrap();
+    let out = model.score(&gappy, alarms_from).unwrap();
+    // The other sensors' models read n9's features-only estimate: area A keeps its score.
+    let a = out.areas.iter().find(|a| a.area == "A").unwrap();
+    let a_full = full.areas.iter().find(|a| a.area == "A").unwrap();
+    for t in from..from + 72 {
+        assert!(a.score[t].is_finite(), "step {t}");
+        assert!((a.score[t] - a_full.score[t]).abs() < 0.2, "step {t}");
+    }
+    assert_eq!(
+        out.alarms.iter().map(|a| a.detected_at).collect::<Vec<_>>(),
+        full.alarms.iter().map(|a| a.detected_at).collect::<Vec<_>>(),
+        "a six-hour gap of one sensor changes no alarm"
+    );
+}
+
+#[test]
+fn a_declared_change_of_source_is_not_a_leak() {
+    let (all, model) = trained();
+    let test = all.slice(
+        all.index_of(day_start(date("2019-01-22"))).unwrap(),
+        all.index_of(day_start(date("2019-01-30"))).unwrap(),
+    );
+    // From 2019-01-28 the readings come from another source whose pressures read 0.5 m lower
+    // and whose tank level reads 0.4 m higher (like L-Town's 2018 → 2019 file join).
+    let change = day_start(date("2019-01-28"));
+    let at = test.index_of(change).unwrap();
+    let mut shifted = test.clone();
+    for column in shifted.pressures.values_mut() {
+        for v in &mut column[at..] {
+            *v -= 0.5;
+        }
+    }
+    for column in shifted.levels.values_mut() {
+        for v in &mut column[at..] {
+            *v += 0.4;
+        }
+    }
+    let alarms_from = Some(day_start(date("2019-01-27")));
+    let naive = model.score(&shifted, alarms_from).unwrap();
+    assert!(
+        naive.alarms.iter().any(|a| a.detected_at >= change),
+        "undeclared, the shift looks like leaks"
+    );
+    let declared = model
+        .score_with(
+            &shifted,
+            &ScoreOptions {
+                alarms_from,
+                source_changes: vec![change],
+            },
+        )
+        .unwrap();
+    assert!(
+        declared.alarms.iter().all(|a| a.detected_at < change),
+        "{:#?}",
+        declared.alarms
     );
 }
