@@ -170,6 +170,15 @@ fn load(dir: &Path) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
+/// The data sources a model card cites: the synthetic sample's, or the Nantes open data's.
+fn sources(loaded: &Loaded) -> Vec<prevoir_core::card::DataSource> {
+    if loaded.synthetic_sample {
+        canteen_model::train::sample_sources()
+    } else {
+        canteen_model::train::nantes_sources()
+    }
+}
+
 fn last_day(loaded: &Loaded) -> anyhow::Result<NaiveDate> {
     loaded.data.attendance.iter().map(|a| a.date).max().context("the data set has no attendance rows")
 }
@@ -182,6 +191,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         learner: learner(args.learner),
         margin_rule: args.margin_rule.map(MarginRule::from),
         spare_meals: args.spare_meals,
+        data_sources: sources(&loaded),
         ..TrainConfig::default()
     };
     let outcome = canteen_model::train::train(&loaded.data, &loaded.files, &config, &Bar::new())?;
@@ -308,6 +318,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
             learner: learner(args.learner),
             margin_rule: args.margin_rule.map(MarginRule::from),
             spare_meals: args.spare_meals,
+            data_sources: sources(&loaded),
             ..TrainConfig::default()
         },
     };

@@ -21,7 +21,7 @@ pub mod menus;
 pub mod report;
 pub mod tables;
 
-pub use load::{LoadError, Loaded, load};
+pub use load::{LoadError, Loaded, SAMPLE_MARKER, load};
 pub use menus::is_strike_menu;
 pub use report::QualityReport;
 pub use tables::*;

@@ -19,7 +19,13 @@ pub struct Loaded {
     pub report: QualityReport,
     /// SHA-256 of every file read, paths relative to the data directory.
     pub files: Vec<FileFingerprint>,
+    /// The directory is a synthetic sample written by `prevoir samples canteen` (its `README.md`
+    /// carries [`SAMPLE_MARKER`]), not open data: model cards must not cite real sources for it.
+    pub synthetic_sample: bool,
 }
+
+/// The line that `prevoir samples canteen` writes into the sample's `README.md`.
+pub const SAMPLE_MARKER: &str = "prevoir-sample: canteen";
 
 /// Why a data directory could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -189,10 +195,12 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
         epidemics: epidemic_weeks,
         enrolment,
     };
+    let synthetic_sample = std::fs::read_to_string(dir.join("README.md")).is_ok_and(|text| text.contains(SAMPLE_MARKER));
     Ok(Loaded {
         data,
         report,
         files: reader.fingerprints,
+        synthetic_sample,
     })
 }
 

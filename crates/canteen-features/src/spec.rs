@@ -95,13 +95,14 @@ macro_rules! feature {
     };
 }
 
-const CALENDAR: &str = "published school calendar: known at any horizon";
-const MENU: &str = "menus are planned before food is ordered (≥ 6 weeks ahead)";
-const NOTICE: &str = "strike notices: known at most 2 days ahead";
-const RELIGIOUS: &str = "published religious calendars: known at any horizon";
-const LEVEL: &str = "actuals dated at least `horizon` days before the forecast day";
-const ENROLMENT: &str = "school-year enrolment, planned before the school year starts";
-const EPIDEMIC: &str = "Réseau Sentinelles weekly incidence, weeks ended ≥ 1 week before the cut-off";
+// Availability, in French: these texts go into the public-algorithm notice.
+const CALENDAR: &str = "calendrier scolaire publié : connu à tout horizon";
+const MENU: &str = "menus arrêtés avant la commande des denrées (au moins 6 semaines avant)";
+const NOTICE: &str = "préavis de grève : connus au plus 2 jours avant";
+const RELIGIOUS: &str = "calendriers religieux publiés : connus à tout horizon";
+const LEVEL: &str = "repas servis connus au moins `horizon` jours avant le jour prévu";
+const ENROLMENT: &str = "effectifs de l'année scolaire, prévus avant la rentrée";
+const EPIDEMIC: &str = "incidence hebdomadaire du Réseau Sentinelles, semaines closes au moins une semaine avant la date de prévision";
 
 /// Every feature, in matrix column order.
 pub const CATALOGUE: &[FeatureSpec] = &[
@@ -141,7 +142,7 @@ pub const CATALOGUE: &[FeatureSpec] = &[
     feature!("last_year_same_day", RecentLevel, "Même jour du calendrier l'an dernier", "Same calendar day last year", None, LEVEL),
     feature!("last_year_season", RecentLevel, "Même période l'an dernier", "Same period last year", None, LEVEL),
     feature!("staleness_days", RecentLevel, "Ancienneté des dernières données", "Age of the latest data", None, LEVEL),
-    feature!("canteen_kind", Canteen, "Type de restaurant (maternelle/élémentaire)", "Canteen type (nursery/primary)", None, "canteen list"),
+    feature!("canteen_kind", Canteen, "Type de restaurant (maternelle/élémentaire)", "Canteen type (nursery/primary)", None, "liste des restaurants"),
 ];
 
 /// The features a model at `horizon_days` may use, in catalogue order.

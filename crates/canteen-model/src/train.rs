@@ -50,6 +50,8 @@ pub struct TrainConfig {
     pub validation_years: usize,
     /// What the margin guards against; `None` = by horizon ([`MarginRule::for_horizon`]).
     pub margin_rule: Option<MarginRule>,
+    /// Where the training data come from, for the model card ([`nantes_sources`] by default).
+    pub data_sources: Vec<DataSource>,
 }
 
 impl Default for TrainConfig {
@@ -63,6 +65,7 @@ impl Default for TrainConfig {
             default_margin: 0.10,
             validation_years: 2,
             margin_rule: None,
+            data_sources: nantes_sources(),
         }
     }
 }
@@ -437,7 +440,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         data_cutoff: input.cutoff.to_string(),
         data_fingerprint: fingerprint,
         data_files: input.files.to_vec(),
-        data_sources: data_sources(),
+        data_sources: input.config.data_sources.clone(),
         features,
         algorithm: algorithm.into(),
         parameters: serde_json::json!({
@@ -486,7 +489,18 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
     }
 }
 
-fn data_sources() -> Vec<DataSource> {
+/// The synthetic sample written by `prevoir samples canteen`.
+pub fn sample_sources() -> Vec<DataSource> {
+    vec![DataSource {
+        name: "Échantillon synthétique (ville fictive de 7 restaurants, 2015-2018), calendriers réels".into(),
+        publisher: "Prévoir (prevoir samples canteen)".into(),
+        url: "data-samples/canteen".into(),
+        licence: "MIT".into(),
+    }]
+}
+
+/// The Nantes open data and the public calendars and epidemic series.
+pub fn nantes_sources() -> Vec<DataSource> {
     let nantes = |name: &str, id: &str| DataSource {
         name: name.into(),
         publisher: "Nantes Métropole".into(),

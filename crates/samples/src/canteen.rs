@@ -1271,6 +1271,19 @@ fn header(spec: files::FileSpec, quote: bool) -> String {
 }
 
 /// Renders every file of the sample.
+/// The sample's README: what it is, and the marker by which the loader knows it is synthetic.
+fn sample_readme() -> String {
+    format!(
+        "# Sample canteen data (synthetic)\n\n{}\n\nWritten by `prevoir samples canteen` (crate `samples`, module `canteen`): same seed, same\n\
+bytes. A small town's {} canteens over three school years (2015-09 → 2018-07) in exactly the Nantes\n\
+open-data layout and formats (see `docs/data.md`), with the real calendars of those years and\n\
+attendance simulated with weekday, menu, holiday, strike, Ramadan and flu effects. Not real data:\n\
+models trained on it are for demonstrations and tests.\n",
+        canteen_data::SAMPLE_MARKER,
+        CANTEENS.len()
+    )
+}
+
 pub fn render() -> Rendered {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let calendar = build_calendar();
@@ -1475,6 +1488,7 @@ pub fn render() -> Rendered {
         }
         add(*spec, lines(&out, true));
     }
+    files.push(("README.md".to_string(), sample_readme().into_bytes()));
 
     let all_days: Vec<NaiveDate> = calendar
         .school_days
