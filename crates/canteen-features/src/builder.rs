@@ -57,7 +57,7 @@ pub enum DayClass {
     YearStart,
     /// The last week before the summer break.
     SummerEnd,
-    /// A strike is announced (known only at horizons ≤ 2 days).
+    /// A strike is announced, or an emergency menu planned (known only at horizons ≤ 2 days).
     Strike,
 }
 
@@ -270,7 +270,9 @@ impl FeatureBuilder {
             };
             values.push(value);
         }
-        let day_class = if strike {
+        // A strike menu ("menu dépannage") also announces a strike, even one missing from the list.
+        let strike_menu = strike_known && menu.is_some_and(|m| m.strike_menu);
+        let day_class = if strike || strike_menu {
             DayClass::Strike
         } else if self.calendar.days_to_summer(date).is_some_and(|d| d <= 7) {
             DayClass::SummerEnd
