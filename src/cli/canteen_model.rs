@@ -258,8 +258,8 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         if cutoff > data_end { format!(" (data ends {data_end})") } else { String::new() },
         model.card.version
     );
-    if !builder.calendar().is_school_day(args.date) {
-        println!("note: {} is not a school day in the calendar", args.date);
+    if !builder.is_service_day(args.date) {
+        println!("note: canteens do not usually serve meals on {} (holidays, weekend or no-canteen weekday)", args.date);
     }
     println!("{:<28} {:>8} {:>8} {:>15}  main factors (meals)", "canteen", "forecast", "order", "80 % interval");
     let (mut total_forecast, mut total_order) = (0.0, 0.0);

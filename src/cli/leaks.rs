@@ -731,7 +731,15 @@ fn night_flow_study(model: &LeakModel, path: &Path) -> anyhow::Result<()> {
     );
     println!(
         "{:<8} {:>8} {:>8} {:>10} {:>10} {:>8} {:>10} {:>7} {:>9}",
-        "district", "train n", "scored n", "night m³/h", "resid m³/h", "b", "threshold", "alarms", "per year"
+        "district",
+        "train n",
+        "scored n",
+        "night m³/h",
+        "resid m³/h",
+        "b",
+        "threshold",
+        "alarms",
+        "per year"
     );
     let mut total = (0usize, 0usize);
     for d in &table.sensors {
@@ -752,7 +760,9 @@ fn night_flow_study(model: &LeakModel, path: &Path) -> anyhow::Result<()> {
                     s.alarms_per_year
                 );
             }
-            None => println!("{d:<8} too few complete nights to fit"),
+            None => println!(
+                "{d:<8} not built: too few complete nights, or yesterday's daytime explains the night with a weight b outside [0, 0.9] (a leak would barely move the residual)"
+            ),
         }
     }
     println!(

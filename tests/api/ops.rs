@@ -113,9 +113,10 @@ async fn the_openapi_description_lists_every_endpoint() {
 async fn the_docs_page_works_offline() {
     let app = spawn_app().await;
 
+    // `/` is the web page (tested in a browser by tests/web_e2e.rs); the API docs stay at /docs.
     let root = app.get("/").await;
-    assert_eq!(root.status(), 307);
-    assert_eq!(root.headers()["location"], "/docs");
+    assert_eq!(root.status(), 200);
+    assert_eq!(root.headers()["content-type"], "text/html; charset=utf-8");
     let page = app.get("/docs").await.text().await.unwrap();
 
     assert!(page.contains("fetch(\"/openapi.json\")"));

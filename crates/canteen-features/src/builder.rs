@@ -100,6 +100,29 @@ pub struct FeatureBuilder {
     epidemics: HashMap<Disease, Vec<(NaiveDate, f64)>>,
     enrolment: HashMap<(String, String), f64>,
     kinds: HashMap<String, CanteenKind>,
+    /// Weekdays (Monday = 0) on which canteens usually serve meals, learnt from the attendance
+    /// data (Nantes: not on Wednesdays), and the dates that have attendance data anyway.
+    service_weekdays: [bool; 7],
+    attendance_dates: HashSet<NaiveDate>,
+}
+
+/// Weekdays with at least a fifth as many attendance days as the busiest weekday.
+fn service_weekdays(data: &CanteenData) -> [bool; 7] {
+    let mut counts = [0usize; 7];
+    let days: HashSet<NaiveDate> = data.attendance.iter().map(|a| a.date).collect();
+    for day in days {
+        counts[day.weekday().num_days_from_monday() as usize] += 1;
+    }
+    let busiest = counts.iter().copied().max().unwrap_or(0);
+    let mut usual = [false; 7];
+    for (weekday, count) in counts.iter().enumerate() {
+        usual[weekday] = busiest > 0 && *count * 5 >= busiest;
+    }
+    // Without data, every school day may be a service day.
+    if busiest == 0 {
+        usual = [true, true, true, true, true, false, false];
+    }
+    usual
 }
 
 /// Caps for day counts, so that trees see the same scale everywhere.
@@ -130,7 +153,17 @@ impl FeatureBuilder {
                 .map(|e| ((e.canteen.clone(), e.school_year.clone()), f64::from(e.pupils)))
                 .collect(),
             kinds: data.canteens.iter().map(|c| (c.name.clone(), c.kind)).collect(),
+            service_weekdays: service_weekdays(data),
+            attendance_dates: data.attendance.iter().map(|a| a.date).collect(),
         }
+    }
+
+    /// Whether canteens serve meals that day: a school day on a usual service weekday, or a day
+    /// the data shows meals served (a make-up Wednesday).
+    pub fn is_service_day(&self, date: NaiveDate) -> bool {
+        self.attendance_dates.contains(&date)
+            || (self.calendar.is_school_day(date)
+                && self.service_weekdays[date.weekday().num_days_from_monday() as usize])
     }
 
     pub fn horizon_days(&self) -> u32 {

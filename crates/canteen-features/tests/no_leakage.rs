@@ -103,3 +103,18 @@ fn strike_menus_written_after_the_fact_stay_out_of_long_horizons() {
     let emergency = short.specs().iter().position(|s| s.name == "menu_emergency").unwrap();
     assert_eq!(row.values[emergency], 1.0);
 }
+
+#[test]
+fn canteens_serve_on_the_weekdays_the_data_shows() {
+    let data = sample();
+    let builder = FeatureBuilder::new(&data, 28);
+    assert!(builder.is_service_day(d("2018-06-26")), "a Tuesday of school");
+    assert!(!builder.is_service_day(d("2018-06-27")), "Wednesdays have no canteen service");
+    assert!(!builder.is_service_day(d("2018-06-30")), "Saturday");
+    assert!(!builder.is_service_day(d("2018-08-07")), "summer holidays");
+    // A make-up Wednesday with meals served in the data is a service day.
+    let wednesday = data.attendance.iter().map(|a| a.date).find(|d| d.format("%u").to_string() == "3");
+    if let Some(wednesday) = wednesday {
+        assert!(builder.is_service_day(wednesday));
+    }
+}

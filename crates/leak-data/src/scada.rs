@@ -168,10 +168,8 @@ impl SensorTable {
             notes: TableNotes::default(),
         };
         for (i, t) in tables.into_iter().enumerate() {
-            if i > 0 {
-                if let Some(first) = t.timestamps.first() {
-                    out.notes.joins.push(*first);
-                }
+            if let (true, Some(first)) = (i > 0, t.timestamps.first()) {
+                out.notes.joins.push(*first);
             }
             out.notes.joins.extend(t.notes.joins);
             out.notes.files.extend(t.notes.files);

@@ -181,7 +181,12 @@ impl BacktestResult {
             (!v.is_empty()).then(|| v[v.len() / 2])
         };
         let median_delay = median(e.leaks.iter().filter_map(|l| l.delay_hours).collect());
-        let median_notice = median(e.leaks.iter().filter_map(|l| l.notice_delay_hours).collect());
+        let median_notice = median(
+            e.leaks
+                .iter()
+                .filter_map(|l| l.notice_delay_hours)
+                .collect(),
+        );
         let abrupt: Vec<_> = e
             .leaks
             .iter()
@@ -199,8 +204,12 @@ impl BacktestResult {
             let ok = set
                 .iter()
                 .filter(|l| {
-                    if strict { l.delay_hours } else { l.notice_delay_hours }
-                        .is_some_and(|h| h <= hours)
+                    if strict {
+                        l.delay_hours
+                    } else {
+                        l.notice_delay_hours
+                    }
+                    .is_some_and(|h| h <= hours)
                 })
                 .count();
             format!("{ok}/{}", set.len())

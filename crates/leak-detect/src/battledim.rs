@@ -434,13 +434,17 @@ p8,2019-02-03 04:50,2019-12-31 23:55,0.01,incipient,2019-02-13 00:00
             Path::new("l.csv"),
         )
         .unwrap();
-        let mut flows = String::from("Timestamp;p8
-");
+        let mut flows = String::from(
+            "Timestamp;p8
+",
+        );
         for d in 3..=17 {
             for h in 0..24 {
                 let q = if d > 3 || h >= 5 { 2.0 } else { 0.0 };
-                flows.push_str(&format!("2019-02-{d:02} {h:02}:00:00;{q}
-"));
+                flows.push_str(&format!(
+                    "2019-02-{d:02} {h:02}:00:00;{q}
+"
+                ));
             }
         }
         let table = SensorTable::parse(&flows, Path::new("flows.csv")).unwrap();
@@ -460,7 +464,10 @@ p8,2019-02-03 04:50,2019-12-31 23:55,0.01,incipient,2019-02-13 00:00
             area: "A".into(),
         };
         let e = evaluate(
-            &[det("p40", "2019-02-09 10:10"), det("p19", "2019-02-17 10:00")],
+            &[
+                det("p40", "2019-02-09 10:10"),
+                det("p19", "2019-02-17 10:00"),
+            ],
             &labels,
             Some(&table),
             t("2019-01-28 00:00"),

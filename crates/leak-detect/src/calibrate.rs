@@ -31,7 +31,7 @@ impl TailFit {
         let mut sorted: Vec<f64> = maxima.iter().copied().filter(|v| v.is_finite()).collect();
         sorted.sort_by(|a, b| b.total_cmp(a));
         let n = sorted.len();
-        if n < 2 || !(years > 0.0) {
+        if n < 2 || years.is_nan() || years <= 0.0 {
             return Self {
                 blocks: n,
                 years,
@@ -116,10 +116,16 @@ mod tests {
         assert_eq!(fit.exceedances, 50);
         // Exceeded once a year: P = 1/365 per day → 3 + ln 365.
         let once_a_year = fit.level_for(1.0);
-        assert!((once_a_year - (3.0 + 365f64.ln())).abs() < 0.1, "{once_a_year}");
+        assert!(
+            (once_a_year - (3.0 + 365f64.ln())).abs() < 0.1,
+            "{once_a_year}"
+        );
         // Rarer than the data: extrapolated along the same exponential.
         let once_in_40 = fit.level_for(0.025);
-        assert!((once_in_40 - (3.0 + (365.0f64 * 40.0).ln())).abs() < 0.2, "{once_in_40}");
+        assert!(
+            (once_in_40 - (3.0 + (365.0f64 * 40.0).ln())).abs() < 0.2,
+            "{once_in_40}"
+        );
         // Frequent rates fall back to the tail threshold.
         assert_eq!(fit.level_for(1000.0), fit.threshold);
     }
@@ -129,7 +135,9 @@ mod tests {
         let v = [1.0, f64::NAN, 3.0, f64::NAN, f64::NAN, -2.0, 0.5];
         assert_eq!(block_maxima(&v, 2), vec![1.0, 3.0, -2.0, 0.5]);
         // Uniform on [−1, 1]: MAD 0.5, so 0.741; a wild outlier barely moves it.
-        let mut x: Vec<f64> = (0..1001).map(|i| -1.0 + 2.0 * (i as f64 + 0.5) / 1001.0).collect();
+        let mut x: Vec<f64> = (0..1001)
+            .map(|i| -1.0 + 2.0 * (i as f64 + 0.5) / 1001.0)
+            .collect();
         assert!((robust_sd(&x) - 0.7413).abs() < 0.002, "{}", robust_sd(&x));
         x[3] = 1e6;
         assert!((robust_sd(&x) - 0.7413).abs() < 0.005, "{}", robust_sd(&x));

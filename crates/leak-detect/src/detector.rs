@@ -475,7 +475,10 @@ mod tests {
         let train: Vec<f64> = (1000..3000).map(noise).collect();
         let (step, level) = statistics(&train, p, &[]);
         let (th, cal) = calibrate_area("A", &[step], &[level], p, &[], 2000.0, 1.0);
-        assert!(cal.step_multiplier > 1.0 && cal.level_multiplier > 1.0, "{cal:?}");
+        assert!(
+            cal.step_multiplier > 1.0 && cal.level_multiplier > 1.0,
+            "{cal:?}"
+        );
         th.into_iter().next().unwrap()
     }
 
@@ -491,7 +494,10 @@ mod tests {
         // After a break at 40 the windows start again: nothing before 40 + 24 for steps.
         let (step, level) = statistics(&r, &p, &[40]);
         assert!(step[43].is_nan() && step[62].is_nan());
-        assert!(step[63].abs() < 1e-12, "the step is inside the new segment: no change");
+        assert!(
+            step[63].abs() < 1e-12,
+            "the step is inside the new segment: no change"
+        );
         assert!(level[48].is_nan() && level[49].is_finite());
     }
 
@@ -533,7 +539,7 @@ mod tests {
             .map(|t| noise(t) + if t >= 100 { -0.3 } else { 0.0 })
             .collect();
         let (step, level) = statistics(&test, &p, &[100]);
-        let run = run_area(&[step.clone()], &[level.clone()], &[&th], &p, 0, &[100]);
+        let run = run_area(&[step], &[level], &[&th], &p, 0, &[100]);
         assert!(run.events.is_empty(), "{:?}", run.events);
         // Without the break, the same data alarms.
         let (step, level) = statistics(&test, &p, &[]);

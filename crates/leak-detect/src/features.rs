@@ -229,7 +229,10 @@ impl FeatureSpec {
         }
         for l in &self.known_leaks {
             names.push(format!("known leak {} (training labels)", l.pipe));
-            names.push(format!("known leak {} × main inflow^0.852 (head loss)", l.pipe));
+            names.push(format!(
+                "known leak {} × main inflow^0.852 (head loss)",
+                l.pipe
+            ));
         }
         names
     }

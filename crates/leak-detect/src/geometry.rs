@@ -101,7 +101,10 @@ impl Geometry {
                 let c = cost + len;
                 if c < best[next] {
                     best[next] = c;
-                    heap.push(State { cost: c, node: next });
+                    heap.push(State {
+                        cost: c,
+                        node: next,
+                    });
                 }
             }
         }

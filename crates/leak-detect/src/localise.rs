@@ -169,6 +169,7 @@ pub fn candidates(
     (out, method)
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Ranks the candidates of `area` for the observed `deviation` (m, per model sensor; `NaN` for a
 /// sensor that did not report) with noise `sd` per sensor. Returns the best `top`, with their
 /// pipe-path distance from the best one measured on `geometry`.
@@ -213,37 +214,38 @@ pub fn rank(
             .then(da.total_cmp(&db))
             .then(a.2.cmp(&b.2))
     });
-    if let Localisation::MostLikelyWithin { radius_m } = localisation {
-        if !geometry.is_empty() && scored.len() > 1 {
-            let pool = scored.len().min(30);
-            let best_rss = scored[0].0;
-            let weight: Vec<f64> = scored[..pool]
-                .iter()
-                .map(|s| (-(s.0 - best_rss) / 2.0).exp())
-                .collect();
-            let links: Vec<Option<usize>> = scored[..pool]
-                .iter()
-                .map(|s| geometry.link(&candidates[s.2].pipe))
-                .collect();
-            let mut pick = (0usize, f64::NEG_INFINITY, f64::INFINITY);
-            for (i, li) in links.iter().enumerate() {
-                let Some(li) = li else { continue };
-                let d = geometry.distances_from_link(*li);
-                let (mut mass, mut expected) = (0.0, 0.0);
-                for (j, lj) in links.iter().enumerate() {
-                    let dij = lj.map_or(f64::INFINITY, |l| d[l]);
-                    if dij <= radius_m {
-                        mass += weight[j];
-                    }
-                    expected += weight[j] * dij.min(1e7);
+    if let Localisation::MostLikelyWithin { radius_m } = localisation
+        && !geometry.is_empty()
+        && scored.len() > 1
+    {
+        let pool = scored.len().min(30);
+        let best_rss = scored[0].0;
+        let weight: Vec<f64> = scored[..pool]
+            .iter()
+            .map(|s| (-(s.0 - best_rss) / 2.0).exp())
+            .collect();
+        let links: Vec<Option<usize>> = scored[..pool]
+            .iter()
+            .map(|s| geometry.link(&candidates[s.2].pipe))
+            .collect();
+        let mut pick = (0usize, f64::NEG_INFINITY, f64::INFINITY);
+        for (i, li) in links.iter().enumerate() {
+            let Some(li) = li else { continue };
+            let d = geometry.distances_from_link(*li);
+            let (mut mass, mut expected) = (0.0, 0.0);
+            for (j, lj) in links.iter().enumerate() {
+                let dij = lj.map_or(f64::INFINITY, |l| d[l]);
+                if dij <= radius_m {
+                    mass += weight[j];
                 }
-                if mass > pick.1 + 1e-12 || ((mass - pick.1).abs() <= 1e-12 && expected < pick.2) {
-                    pick = (i, mass, expected);
-                }
+                expected += weight[j] * dij.min(1e7);
             }
-            let chosen = scored.remove(pick.0);
-            scored.insert(0, chosen);
+            if mass > pick.1 + 1e-12 || ((mass - pick.1).abs() <= 1e-12 && expected < pick.2) {
+                pick = (i, mass, expected);
+            }
         }
+        let chosen = scored.remove(pick.0);
+        scored.insert(0, chosen);
     }
     let best = scored.first().map(|s| candidates[s.2].midpoint);
     scored.truncate(top);
@@ -316,7 +318,7 @@ q5 j4 j5 100 150 130 0 Open\nlong j5 j6 2000 150 130 0 Open\nz j6 j7 100 150 130
         )
         .unwrap();
         let geometry = Geometry::from_network(&Network::from_inp(&inp));
-        let sensors = vec!["n1".to_string()];
+        let sensors = ["n1".to_string()];
         let line = |pipe: &str, g: f64| Candidate {
             pipe: pipe.into(),
             area: "A".into(),
@@ -343,7 +345,16 @@ q5 j4 j5 100 150 130 0 Open\nlong j5 j6 2000 150 130 0 Open\nz j6 j7 100 150 130
         let sensors2 = vec![sensors[0].clone(), "n2".into()];
         let deviation = [-1.0, 0.0];
         let sd = [0.5, 0.5];
-        let best_fit = rank(&cands, &sensors2, "A", &deviation, &sd, 6, &geometry, Localisation::BestFit);
+        let best_fit = rank(
+            &cands,
+            &sensors2,
+            "A",
+            &deviation,
+            &sd,
+            6,
+            &geometry,
+            Localisation::BestFit,
+        );
         assert_eq!(best_fit[0].pipe, "z");
         let likely = rank(
             &cands,
@@ -355,7 +366,10 @@ q5 j4 j5 100 150 130 0 Open\nlong j5 j6 2000 150 130 0 Open\nz j6 j7 100 150 130
             &geometry,
             Localisation::MostLikelyWithin { radius_m: 300.0 },
         );
-        assert!(["q2", "q3"].contains(&likely[0].pipe.as_str()), "{likely:?}");
+        assert!(
+            ["q2", "q3"].contains(&likely[0].pipe.as_str()),
+            "{likely:?}"
+        );
         // Distances are measured along pipes from the named pipe.
         let z = likely.iter().find(|r| r.pipe == "z").unwrap();
         assert!(z.distance_from_best_m > 2000.0, "{z:?}");

@@ -25,8 +25,8 @@ use crate::detector::{
 };
 use crate::features::{FeatureSpec, KnownLeak, balances};
 use crate::geometry::Geometry;
-use crate::nightflow::NightFlowModel;
 use crate::localise::{Candidate, Localisation, SignatureMethod, candidates};
+use crate::nightflow::NightFlowModel;
 use crate::pressure::{SensorModel, fit_all};
 
 /// Settings of training (the estimator's parameters).
@@ -124,8 +124,9 @@ pub struct LeakModel {
 }
 
 impl LeakModelParams {
-    /// Trains on `readings` (the whole training window). `labels` may hold every label: only
-    /// leaks that started before the end of the readings are used, as known leaks.
+    /// Trains on `readings` (the whole training window) and calibrates every threshold on it (see
+    /// the module doc). `labels` may hold every label: only leaks that started before the end of
+    /// the readings are used, as known leaks, with their repair time (the maintenance record).
     pub fn fit(
         &self,
         inp: &InpNetwork,
@@ -253,7 +254,8 @@ impl LeakModelParams {
         let features_only: Vec<Vec<bool>> = (0..sensor_ids.len())
             .map(|_| (0..p).map(|c| c < p_features).collect())
             .collect();
-        let imputation = fit_all(&labelled, &x, p, &own, &features_only, self.outlier_sd, &[])?.models;
+        let imputation =
+            fit_all(&labelled, &x, p, &own, &features_only, self.outlier_sd, &[])?.models;
         progress.advance(1);
         let mut out_of_sample = fitted.out_of_sample.unwrap_or_default();
         mask_unlearnable_leaks(
@@ -540,15 +542,13 @@ pub(crate) fn design(
         x[t * p..t * p + pf].copy_from_slice(row);
         for (j, c) in columns.iter().enumerate() {
             let mut v = c[t];
-            if !v.is_finite() {
-                if let Some(m) = imputation.and_then(|m| m.get(j)) {
-                    v = m.intercept
-                        + m.weights[..pf]
-                            .iter()
-                            .zip(row)
-                            .map(|(w, x)| w * x)
-                            .sum::<f64>();
-                }
+            if let (false, Some(m)) = (v.is_finite(), imputation.and_then(|m| m.get(j))) {
+                v = m.intercept
+                    + m.weights[..pf]
+                        .iter()
+                        .zip(row)
+                        .map(|(w, x)| w * x)
+                        .sum::<f64>();
             }
             x[t * p + pf + j] = v;
         }

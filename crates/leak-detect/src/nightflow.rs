@@ -430,6 +430,7 @@ impl NightFlowModel {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// Nights of `readings` with their CUSUM, and the nights (indices) that alarm at or after
     /// step `emit_from`. `restarts` are steps of other alarms in the balance's areas; `known` the
     /// model's known leaks (those of the balance are picked by pipe).
@@ -567,7 +568,10 @@ pub fn false_alarm_study(
         .iter()
         .filter(|n| n.at >= cut && n.cusum.is_finite())
         .collect();
-    let training_nights = nights.iter().filter(|n| n.at < cut && n.night_m3h.is_finite()).count();
+    let training_nights = nights
+        .iter()
+        .filter(|n| n.at < cut && n.night_m3h.is_finite())
+        .count();
     let finite: Vec<f64> = nights
         .iter()
         .map(|n| n.night_m3h)
@@ -607,7 +611,11 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let noise = ((state >> 33) % 1000) as f64 / 1000.0 - 0.5;
             let hour = (t % 288) as f64 / 12.0;
-            let shape = 1.0 + 0.8 * ((hour - 4.0) / 24.0 * std::f64::consts::TAU - 1.2).sin().max(-0.7);
+            let shape = 1.0
+                + 0.8
+                    * ((hour - 4.0) / 24.0 * std::f64::consts::TAU - 1.2)
+                        .sin()
+                        .max(-0.7);
             let mut v = 60.0 * daily_level * shape + 4.0 * noise;
             if let Some(from) = leak_from {
                 let day = t as f64 / 288.0;
@@ -656,6 +664,9 @@ mod tests {
         // The excess in m³/h converts back to about the leak's size then.
         let i = alarms[0];
         let size = ((nights[i].date - leak_day).num_days() as f64 * 0.4).min(8.0);
-        assert!(model.leak_flow(nights[i].excess_m3h) > 0.3 * size, "{nights:?}");
+        assert!(
+            model.leak_flow(nights[i].excess_m3h) > 0.3 * size,
+            "{nights:?}"
+        );
     }
 }

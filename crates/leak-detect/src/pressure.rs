@@ -139,7 +139,11 @@ pub fn fit_all(
     let usable: Vec<bool> = (0..n)
         .map(|t| x[t * p..(t + 1) * p].iter().all(|v| v.is_finite()))
         .collect();
-    let starts: Vec<usize> = if blocks.is_empty() { vec![0] } else { blocks.to_vec() };
+    let starts: Vec<usize> = if blocks.is_empty() {
+        vec![0]
+    } else {
+        blocks.to_vec()
+    };
     let block_of = |t: usize| starts.partition_point(|&s| s <= t).saturating_sub(1);
     let mut block_gram = vec![vec![0.0; q * q]; starts.len()];
     let mut row = vec![0.0; q];
@@ -184,7 +188,8 @@ pub fn fit_all(
         }
         let first_sd = (ss / count.max(1) as f64).sqrt();
         let mut g = gram.clone();
-        let mut removed_by_block = vec![vec![0.0; q * q]; if blocks.is_empty() { 0 } else { starts.len() }];
+        let mut removed_by_block =
+            vec![vec![0.0; q * q]; if blocks.is_empty() { 0 } else { starts.len() }];
         let mut removed = 0usize;
         for t in 0..n {
             if usable[t] && residual(&beta, t).abs() > outlier_sd * first_sd {
@@ -432,7 +437,9 @@ mod tests {
             ("n2".to_string(), "A".to_string()),
         ];
         let uses = vec![vec![true; 3]; 2];
-        let all = fit_all(&sensors, &x, 3, &[1, 2], &uses, 4.0, &[]).unwrap().models;
+        let all = fit_all(&sensors, &x, 3, &[1, 2], &uses, 4.0, &[])
+            .unwrap()
+            .models;
         let y1: Vec<f64> = (0..300).map(|t| x[t * 3 + 1]).collect();
         let one = fit_sensor("n1", "A", &x, 3, &y1, Some(1), 4.0).unwrap();
         // Same normal equations up to the tiny ridge (scaled by the trace of a matrix one column larger).

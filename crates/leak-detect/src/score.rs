@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::LeakError;
 use crate::balance::{FlowEstimate, estimate_flow};
-use crate::nightflow::{Night, NightFlowModel};
 use crate::detector::{Trigger, run_area, statistics};
 use crate::localise::{RankedPipe, rank};
 use crate::model::LeakModel;
+use crate::nightflow::{Night, NightFlowModel};
 
 /// Scores of one area over the scored period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,21 +140,20 @@ impl LeakModel {
                     )));
                 }
             }
-            if let Some((level, _)) = &b.tank {
-                if !readings.levels.contains_key(level) {
-                    return Err(LeakError::Input(format!(
-                        "tank level {level} is missing (needed for the balance of area {})",
-                        b.name
-                    )));
-                }
+            if let Some((level, _)) = &b.tank
+                && !readings.levels.contains_key(level)
+            {
+                return Err(LeakError::Input(format!(
+                    "tank level {level} is missing (needed for the balance of area {})",
+                    b.name
+                )));
             }
         }
         let n = readings.len;
-        let breaks =
-            crate::breaks::find(readings, &options.source_changes, &self.params.detector);
+        let breaks = crate::breaks::find(readings, &options.source_changes, &self.params.detector);
         let sensor_ids: Vec<String> = self.sensors.iter().map(|s| s.sensor.clone()).collect();
-        let imputation = (self.imputation.len() == self.sensors.len())
-            .then_some(self.imputation.as_slice());
+        let imputation =
+            (self.imputation.len() == self.sensors.len()).then_some(self.imputation.as_slice());
         let (x, p) = crate::model::design(
             &self.features,
             &sensor_ids,
@@ -411,14 +410,7 @@ impl LeakModel {
             .find(|a| a.name == area)
             .and_then(|a| a.balance.as_ref())
             .and_then(|b| self.balances.iter().find(|m| &m.spec.name == b));
-        let mut flow = estimate_flow(
-            balance,
-            readings,
-            change_at,
-            at,
-            pressure_based,
-            ctx.breaks,
-        );
+        let mut flow = estimate_flow(balance, readings, change_at, at, pressure_based, ctx.breaks);
         if let Some((model, night, q)) = night {
             flow = FlowEstimate {
                 flow_m3h: q,
@@ -485,7 +477,10 @@ impl LeakModel {
                 s.threshold_m,
                 flow.flow_m3h
             ),
-            None => format!("Area {area}: {kind}; estimated leak {:.1} m³/h.", flow.flow_m3h),
+            None => format!(
+                "Area {area}: {kind}; estimated leak {:.1} m³/h.",
+                flow.flow_m3h
+            ),
         };
         let localisation = match candidates.first() {
             Some(c) => format!(

@@ -188,7 +188,10 @@ fn a_missing_pressure_costs_only_its_own_residual() {
     }
     assert_eq!(
         out.alarms.iter().map(|a| a.detected_at).collect::<Vec<_>>(),
-        full.alarms.iter().map(|a| a.detected_at).collect::<Vec<_>>(),
+        full.alarms
+            .iter()
+            .map(|a| a.detected_at)
+            .collect::<Vec<_>>(),
         "a six-hour gap of one sensor changes no alarm"
     );
 }

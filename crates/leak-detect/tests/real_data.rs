@@ -116,7 +116,11 @@ fn run(d: &Path, train: (&str, &str), test: (&str, &str)) -> Metrics {
 #[test]
 fn ltown_inner_validation_2018() {
     let Some(d) = ltown() else { return };
-    let m = run(&d, ("2018-01-01", "2018-06-30"), ("2018-07-01", "2018-12-31"));
+    let m = run(
+        &d,
+        ("2018-01-01", "2018-06-30"),
+        ("2018-07-01", "2018-12-31"),
+    );
     assert_eq!(m.leaks_in_scope, 5);
     assert!(m.true_positives >= 3, "true positives {}", m.true_positives);
     assert!(m.false_alarms <= 7, "false alarms {}", m.false_alarms);
@@ -130,7 +134,11 @@ fn ltown_inner_validation_2018() {
 #[test]
 fn ltown_backtest_2019_first_half() {
     let Some(d) = ltown() else { return };
-    let m = run(&d, ("2018-01-01", "2018-12-31"), ("2019-01-01", "2019-06-30"));
+    let m = run(
+        &d,
+        ("2018-01-01", "2018-12-31"),
+        ("2019-01-01", "2019-06-30"),
+    );
     assert_eq!(m.leaks_in_scope, 10);
     assert!(m.true_positives >= 6, "true positives {}", m.true_positives);
     assert!(m.false_alarms <= 5, "false alarms {}", m.false_alarms);

@@ -401,7 +401,7 @@ impl CanteenService {
             .unwrap_or((None, None));
         let facts = DayFacts {
             canteen_id: self.canteens[request.canteen].id.clone(),
-            school_day: self.builder.calendar().is_school_day(request.date),
+            school_day: self.builder.is_service_day(request.date),
             menu,
             menu_source,
             strike_source,
