@@ -156,22 +156,6 @@ fn schema(rel: &str) -> Schema {
         .unwrap_or_else(|| panic!("no schema {rel}"))
 }
 
-/// `PREVOIR_OPEN_DATA/<kind>` when the variable is set (and then it must exist), else None.
-fn open_data(kind: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("PREVOIR_OPEN_DATA")?;
-    let mut dir = PathBuf::from(base);
-    if dir.is_relative() {
-        dir = root().join(dir);
-    }
-    let dir = dir.join(kind);
-    assert!(
-        dir.is_dir(),
-        "PREVOIR_OPEN_DATA is set but {} does not exist",
-        dir.display()
-    );
-    Some(dir)
-}
-
 /// The header of a CSV file as the canteen loader reads it (its decoder and its reader).
 fn header_of(path: &Path, spec: FileSpec) -> Vec<String> {
     let decoded = prevoir_core::text::read_text(path).unwrap_or_else(|e| panic!("{e}"));
@@ -368,10 +352,12 @@ fn sample_canteen_files_have_the_schema_headers() {
 
 #[test]
 fn real_nantes_files_have_the_schema_headers() {
-    let Some(dir) = open_data("nantes") else {
-        eprintln!(
-            "skipped: set PREVOIR_OPEN_DATA (e.g. ../shared/data) to check the real Nantes headers"
-        );
+    let Some(dir) = prevoir_core::open_data::locate(
+        &root(),
+        "nantes",
+        "raw/frequentation.csv",
+        "real_nantes_files_have_the_schema_headers",
+    ) else {
         return;
     };
     check_nantes_headers(&dir, true);
@@ -437,10 +423,12 @@ fn scada_schemas_are_what_the_scada_reader_reads() {
 
 #[test]
 fn real_ltown_files_have_the_schema_headers() {
-    let Some(dir) = open_data("ltown") else {
-        eprintln!(
-            "skipped: set PREVOIR_OPEN_DATA (e.g. ../shared/data) to check the real L-Town headers"
-        );
+    let Some(dir) = prevoir_core::open_data::locate(
+        &root(),
+        "ltown",
+        "L-TOWN.inp",
+        "real_ltown_files_have_the_schema_headers",
+    ) else {
         return;
     };
     for rel in SCADA_SCHEMAS

@@ -1,4 +1,4 @@
-//! `prevoir serve`: the HTTP API (and, later, the web page) over the trained models.
+//! `prevoir serve`: the HTTP API and the web page over the trained models.
 
 use anyhow::Context;
 use clap::Args;
@@ -10,10 +10,11 @@ use serve::{ServeConfig, Server, shutdown_signal};
 
 /// Serve forecasts, leak scores, model cards and public-algorithm notices over HTTP.
 ///
-/// The API is described at `/openapi.json` and readable at `/docs`. Writing endpoints (model
-/// reload, readings ingest) need `Authorization: Bearer <token>`, the token coming from
-/// `--token-file` or the environment variable `PREVOIR_API_TOKEN`; without a token, writing is
-/// disabled. Leak data is readable with the token only, unless `--public-leaks`.
+/// The web page for canteen managers and water engineers is at `/`; the API is described at
+/// `/openapi.json` and readable at `/docs`. Writing endpoints (model reload, readings ingest) need
+/// `Authorization: Bearer <token>`, the token coming from `--token-file` or the environment
+/// variable `PREVOIR_API_TOKEN`; without a token, writing is disabled. Leak data is readable with
+/// the token only, unless `--public-leaks`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Directory holding the trained models, one sub-directory each (`canteen/`, `canteen-h1/`,
@@ -116,7 +117,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "needs the token"
             }
         );
-        println!("Prévoir API listening on http://{addr} (documentation: http://{addr}/docs)");
+        // One line, the address first after "listening on": scripts and tests read it there.
+        println!(
+            "Prévoir listening on http://{addr} (web page: http://{addr}/, API documentation: http://{addr}/docs)"
+        );
         std::io::stdout().flush()?;
         server
             .run_until(shutdown_signal())

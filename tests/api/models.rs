@@ -2,7 +2,17 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TOKEN, additivity, assert_problem, assert_provenance, spawn_app};
+use crate::helpers::{TOKEN, TestApp, additivity, assert_problem, assert_provenance, spawn_app};
+
+/// `POST /v1/admin/reload`, with `token` as bearer when given.
+async fn reload(app: &TestApp, token: Option<&str>) -> reqwest::Response {
+    let request = app.client.post(app.url("/v1/admin/reload"));
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
 
 #[tokio::test]
 async fn the_model_list_carries_versions_fingerprints_and_cutoffs() {
@@ -180,30 +190,9 @@ async fn the_notice_is_a_french_html_page_for_browsers() {
 async fn reloading_needs_the_token() {
     let app = spawn_app().await;
 
-    assert_problem(
-        app.client
-            .post(app.url("/v1/admin/reload"))
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
-    let wrong = app
-        .client
-        .post(app.url("/v1/admin/reload"))
-        .bearer_auth("not-it")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(wrong, 401).await;
-    let ok = app
-        .client
-        .post(app.url("/v1/admin/reload"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    assert_problem(reload(&app, None).await, 401).await;
+    assert_problem(reload(&app, Some("not-it")).await, 401).await;
+    let ok = reload(&app, Some(TOKEN)).await;
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     assert_eq!(body["models"].as_array().unwrap().len(), 3);
@@ -220,13 +209,7 @@ async fn a_bad_model_file_is_refused_and_the_running_model_stays() {
     broken.truncate(broken.len() / 2);
     std::fs::write(&model, broken).unwrap();
 
-    let response = app
-        .client
-        .post(app.url("/v1/admin/reload"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let response = reload(&app, Some(TOKEN)).await;
 
     let problem = assert_problem(response, 422).await;
     let detail = problem["detail"].as_str().unwrap();
@@ -250,13 +233,7 @@ async fn a_reload_swaps_in_a_retrained_model() {
     model["card"]["version"] = Value::from("canteen-h1-retrained-42f6b4d0");
     std::fs::write(&card, serde_json::to_vec(&model).unwrap()).unwrap();
 
-    let response = app
-        .client
-        .post(app.url("/v1/admin/reload"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let response = reload(&app, Some(TOKEN)).await;
 
     assert_eq!(response.status(), 200);
     let f = app

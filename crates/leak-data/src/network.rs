@@ -261,38 +261,20 @@ impl Network {
             .sum()
     }
 
+    /// The links as a [`PipeGraph`].
+    pub fn pipe_graph(&self) -> PipeGraph {
+        PipeGraph::new(
+            self.nodes.len(),
+            self.links.iter().map(|l| (l.from, l.to, l.length_m)),
+        )
+    }
+
     fn compute_distances(&mut self) {
         let n = self.nodes.len();
-        let mut adjacency: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-        for l in &self.links {
-            adjacency[l.from].push((l.to, l.length_m));
-            adjacency[l.to].push((l.from, l.length_m));
-        }
+        let graph = self.pipe_graph();
         let mut distance = vec![f32::INFINITY; n * n];
-        let mut best = vec![f64::INFINITY; n];
         for source in 0..n {
-            best.iter_mut().for_each(|d| *d = f64::INFINITY);
-            best[source] = 0.0;
-            let mut heap = BinaryHeap::new();
-            heap.push(State {
-                cost: 0.0,
-                node: source,
-            });
-            while let Some(State { cost, node }) = heap.pop() {
-                if cost > best[node] {
-                    continue;
-                }
-                for &(next, len) in &adjacency[node] {
-                    let c = cost + len;
-                    if c < best[next] {
-                        best[next] = c;
-                        heap.push(State {
-                            cost: c,
-                            node: next,
-                        });
-                    }
-                }
-            }
+            let best = graph.distances_from(&[(source, 0.0)]);
             for (target, d) in best.iter().enumerate() {
                 distance[source * n + target] = *d as f32;
             }
@@ -457,6 +439,55 @@ impl Network {
     }
 }
 
+/// Nodes and links as a weighted graph for pipe-path distances: each node's neighbours with the
+/// length of the link between them, both ways (pumps and valves are 0 m long).
+#[derive(Debug, Clone)]
+pub struct PipeGraph {
+    adjacency: Vec<Vec<(usize, f64)>>,
+}
+
+impl PipeGraph {
+    /// `links`: `(from node, to node, length in m)`, node indices below `node_count`.
+    pub fn new(node_count: usize, links: impl IntoIterator<Item = (usize, usize, f64)>) -> Self {
+        let mut adjacency: Vec<Vec<(usize, f64)>> = vec![Vec::new(); node_count];
+        for (from, to, length_m) in links {
+            adjacency[from].push((to, length_m));
+            adjacency[to].push((from, length_m));
+        }
+        Self { adjacency }
+    }
+
+    /// Shortest pipe-path distance (m) to every node from the nearest of `sources`, each a node
+    /// and the distance already travelled to reach it (Dijkstra); infinite where unreachable.
+    pub fn distances_from(&self, sources: &[(usize, f64)]) -> Vec<f64> {
+        let mut best = vec![f64::INFINITY; self.adjacency.len()];
+        let mut heap = BinaryHeap::new();
+        for &(node, cost) in sources {
+            if cost < best[node] {
+                best[node] = cost;
+                heap.push(State { cost, node });
+            }
+        }
+        while let Some(State { cost, node }) = heap.pop() {
+            if cost > best[node] {
+                continue;
+            }
+            for &(next, len) in &self.adjacency[node] {
+                let c = cost + len;
+                if c < best[next] {
+                    best[next] = c;
+                    heap.push(State {
+                        cost: c,
+                        node: next,
+                    });
+                }
+            }
+        }
+        best
+    }
+}
+
+/// A heap entry of [`PipeGraph::distances_from`]: the cheapest node pops first.
 #[derive(Clone, Copy, PartialEq)]
 struct State {
     cost: f64,

@@ -3,31 +3,24 @@
 
 use leak_data::hydraulics::{Scenario, Solver};
 use leak_data::{InpNetwork, Network, SensorTable, labels};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-fn ltown() -> Option<PathBuf> {
-    match std::env::var_os("PREVOIR_OPEN_DATA") {
-        None => {
-            eprintln!("PREVOIR_OPEN_DATA is not set: real-data test skipped");
-            None
-        }
-        Some(dir) => {
-            // Relative values are read from the workspace root, as CI sets them (`../shared/data`).
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-            let path = root.join(PathBuf::from(dir)).join("ltown");
-            assert!(
-                path.join("L-TOWN.inp").is_file(),
-                "PREVOIR_OPEN_DATA is set but {} has no L-TOWN.inp",
-                path.display()
-            );
-            Some(path)
-        }
-    }
+/// The real L-Town directory under `PREVOIR_OPEN_DATA` (unset → notice and skip; set but
+/// missing → panic).
+fn ltown(test: &str) -> Option<PathBuf> {
+    prevoir_core::open_data::locate(&workspace_root(), "ltown", "L-TOWN.inp", test)
+}
+
+/// Relative `PREVOIR_OPEN_DATA` values are read from there, as CI sets them (`../shared/data`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 #[test]
 fn ltown_network_has_the_documented_areas() {
-    let Some(dir) = ltown() else { return };
+    let Some(dir) = ltown("ltown_network_has_the_documented_areas") else {
+        return;
+    };
     let inp = InpNetwork::read(&dir.join("L-TOWN.inp")).unwrap();
     assert_eq!(inp.junctions.len(), 782);
     assert_eq!(inp.pipes.len(), 905);
@@ -73,7 +66,9 @@ fn ltown_network_has_the_documented_areas() {
 
 #[test]
 fn ltown_scada_files_parse_with_both_decimal_marks() {
-    let Some(dir) = ltown() else { return };
+    let Some(dir) = ltown("ltown_scada_files_parse_with_both_decimal_marks") else {
+        return;
+    };
     let real = SensorTable::read(&dir.join("2019_SCADA_Flows.csv")).unwrap();
     assert!(real.notes.decimal_comma);
     assert_eq!(real.sensors, vec!["p227", "p235", "PUMP_1"]);
@@ -98,9 +93,15 @@ fn ltown_scada_files_parse_with_both_decimal_marks() {
 
 #[test]
 fn bwdf_district_inflows_parse_in_cubic_metres_per_hour() {
-    let Some(dir) = ltown() else { return };
-    let path = dir.join("../bwdf/inflow_dma_hourly.csv");
-    assert!(path.is_file(), "{} is missing", path.display());
+    let Some(dir) = prevoir_core::open_data::locate(
+        &workspace_root(),
+        "bwdf",
+        "inflow_dma_hourly.csv",
+        "bwdf_district_inflows_parse_in_cubic_metres_per_hour",
+    ) else {
+        return;
+    };
+    let path = dir.join("inflow_dma_hourly.csv");
     let t = leak_data::bwdf::read_dma_inflows(&path).unwrap();
     assert_eq!(t.sensors.len(), 10);
     assert_eq!(t.sensors[0], "DMA 1");

@@ -34,39 +34,10 @@ impl BalanceModel {
     /// Fits the profile on the training readings.
     pub fn fit(spec: &BalanceSpec, readings: &Readings) -> Self {
         let flow = hourly(&spec.series(readings), readings);
-        let mut sum = vec![0.0; SLOTS];
-        let mut count = vec![0usize; SLOTS];
-        for t in 0..readings.len {
-            if flow[t].is_finite() {
-                sum[slot(readings, t)] += flow[t];
-                count[slot(readings, t)] += 1;
-            }
-        }
-        let mean_of_slots: Vec<f64> = (0..SLOTS)
-            .map(|s| {
-                if count[s] > 0 {
-                    sum[s] / count[s] as f64
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect();
-        let finite: Vec<f64> = mean_of_slots
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .collect();
-        let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
-        let profile: Vec<f64> = mean_of_slots
-            .iter()
-            .map(|v| {
-                if v.is_finite() && mean > 0.0 {
-                    v / mean
-                } else {
-                    1.0
-                }
-            })
-            .collect();
+        let (profile, mean) = relative_profile(
+            (0..readings.len).map(|t| (slot(readings, t), flow[t])),
+            SLOTS,
+        );
         let mut model = Self {
             spec: spec.clone(),
             profile,
@@ -124,6 +95,49 @@ impl BalanceModel {
     pub fn observed(&self, readings: &Readings) -> Vec<f64> {
         hourly(&self.spec.series(readings), readings)
     }
+}
+
+/// A profile over `slots` (hours of the week, days of the week…): the mean of the finite values
+/// falling in each slot over the mean of those slot means (1 for a slot without values, or when
+/// that mean is not positive); with that mean of slot means.
+pub fn relative_profile(
+    values: impl IntoIterator<Item = (usize, f64)>,
+    slots: usize,
+) -> (Vec<f64>, f64) {
+    let mut sum = vec![0.0; slots];
+    let mut count = vec![0usize; slots];
+    for (s, v) in values {
+        if v.is_finite() {
+            sum[s] += v;
+            count[s] += 1;
+        }
+    }
+    let mean_of_slots: Vec<f64> = (0..slots)
+        .map(|s| {
+            if count[s] > 0 {
+                sum[s] / count[s] as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let finite: Vec<f64> = mean_of_slots
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+    let profile = mean_of_slots
+        .iter()
+        .map(|v| {
+            if v.is_finite() && mean > 0.0 {
+                v / mean
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    (profile, mean)
 }
 
 /// Trailing one-hour mean (tank-fed balances are noisy at 5 min: 1 cm of level is 24 m³/h).

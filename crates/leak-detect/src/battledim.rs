@@ -341,6 +341,40 @@ mod tests {
         prevoir_core::dates::parse_timestamp(s).unwrap()
     }
 
+    /// Evaluates `(pipe, time)` detections over the test period `[from, to]` with the default
+    /// economic parameters, the leak flows of the SCADA table `flows`, every pipe in area A, and
+    /// pipes on a line at `positions` (m along it): distances are differences of positions.
+    fn evaluate_on_a_line(
+        detections: &[(&str, &str)],
+        labels: &[LeakLabel],
+        flows: &str,
+        positions: &[(&str, f64)],
+        (from, to): (&str, &str),
+    ) -> Evaluation {
+        let table = SensorTable::parse(flows, Path::new("flows.csv")).unwrap();
+        let position = |p: &str| positions.iter().find(|(q, _)| *q == p).map(|(_, x)| *x);
+        let distance = |p: &str, q: &str| Some((position(p)? - position(q)?).abs());
+        let area = |_: &str| Some("A".to_string());
+        let detections: Vec<Detection> = detections
+            .iter()
+            .map(|(pipe, at)| Detection {
+                pipe: (*pipe).into(),
+                detected_at: t(at),
+                area: "A".into(),
+            })
+            .collect();
+        evaluate(
+            &detections,
+            labels,
+            Some(&table),
+            t(from),
+            t(to),
+            &distance,
+            &area,
+            &EconomicParams::default(),
+        )
+    }
+
     #[test]
     fn scores_true_positives_repeats_known_leaks_and_false_alarms() {
         let labels = leak_data::labels::parse_labels(
@@ -358,40 +392,24 @@ b,2019-01-01 12:00,2019-01-03 00:00,0.02,abrupt,2019-01-01 12:00\n",
             let b = if h >= 12 { 4 } else { 0 };
             flows.push_str(&format!("2019-01-01 {h:02}:00:00;{a};{b};1\n"));
         }
-        let table = SensorTable::parse(&flows, Path::new("flows.csv")).unwrap();
         // Pipes on a line: a at 0 m, x at 150 m, b at 1000 m, old at 5000 m.
-        let position = |p: &str| -> Option<f64> {
-            match p {
-                "a" => Some(0.0),
-                "x" => Some(150.0),
-                "b" => Some(1000.0),
-                "old" => Some(5000.0),
-                "far" => Some(9000.0),
-                _ => None,
-            }
-        };
-        let distance = |p: &str, q: &str| Some((position(p)? - position(q)?).abs());
-        let area = |_: &str| Some("A".to_string());
-        let det = |pipe: &str, at: &str| Detection {
-            pipe: pipe.into(),
-            detected_at: t(at),
-            area: "A".into(),
-        };
-        let detections = vec![
-            det("x", "2019-01-01 13:00"),   // a, 150 m: TP
-            det("a", "2019-01-01 14:00"),   // a again: repeat
-            det("old", "2019-01-01 15:00"), // known leak: 0
-            det("far", "2019-01-01 16:00"), // nothing within 300 m: false alarm
-        ];
-        let e = evaluate(
-            &detections,
+        let e = evaluate_on_a_line(
+            &[
+                ("x", "2019-01-01 13:00"),   // a, 150 m: TP
+                ("a", "2019-01-01 14:00"),   // a again: repeat
+                ("old", "2019-01-01 15:00"), // known leak: 0
+                ("far", "2019-01-01 16:00"), // nothing within 300 m: false alarm
+            ],
             &labels,
-            Some(&table),
-            t("2019-01-01 00:00"),
-            t("2019-01-01 23:00"),
-            &distance,
-            &area,
-            &EconomicParams::default(),
+            &flows,
+            &[
+                ("a", 0.0),
+                ("x", 150.0),
+                ("b", 1000.0),
+                ("old", 5000.0),
+                ("far", 9000.0),
+            ],
+            ("2019-01-01 00:00", "2019-01-01 23:00"),
         );
         assert_eq!(
             (
@@ -447,34 +465,12 @@ p8,2019-02-03 04:50,2019-12-31 23:55,0.01,incipient,2019-02-13 00:00
                 ));
             }
         }
-        let table = SensorTable::parse(&flows, Path::new("flows.csv")).unwrap();
-        let position = |p: &str| -> Option<f64> {
-            match p {
-                "p8" => Some(0.0),
-                "p40" => Some(395.0),
-                "p19" => Some(130.0),
-                _ => None,
-            }
-        };
-        let distance = |p: &str, q: &str| Some((position(p)? - position(q)?).abs());
-        let area = |_: &str| Some("A".to_string());
-        let det = |pipe: &str, at: &str| Detection {
-            pipe: pipe.into(),
-            detected_at: t(at),
-            area: "A".into(),
-        };
-        let e = evaluate(
-            &[
-                det("p40", "2019-02-09 10:10"),
-                det("p19", "2019-02-17 10:00"),
-            ],
+        let e = evaluate_on_a_line(
+            &[("p40", "2019-02-09 10:10"), ("p19", "2019-02-17 10:00")],
             &labels,
-            Some(&table),
-            t("2019-01-28 00:00"),
-            t("2019-02-17 23:00"),
-            &distance,
-            &area,
-            &EconomicParams::default(),
+            &flows,
+            &[("p8", 0.0), ("p40", 395.0), ("p19", 130.0)],
+            ("2019-01-28 00:00", "2019-02-17 23:00"),
         );
         assert_eq!(e.detections[0].class, DetectionClass::FalseAlarm);
         assert_eq!(e.detections[0].area_match.as_deref(), Some("p8"));

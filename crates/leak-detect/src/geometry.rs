@@ -2,10 +2,9 @@
 //! lets a served model answer pipe-path distances between candidate pipes (BattLeDIM's metric)
 //! without the `.inp` file, and gives a web page what it needs to draw the network.
 
-use leak_data::network::{LinkKind, Network, NodeKind};
+use leak_data::network::{LinkKind, Network, NodeKind, PipeGraph};
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 /// A node: junction, reservoir or tank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,37 +76,13 @@ impl Geometry {
     /// Pipe-path distance (m) from the midpoint of link `a` to the midpoint of every link (0 for
     /// `a` itself), along pipes, pumps and valves as in `leak_data::Network::link_distance`.
     pub fn distances_from_link(&self, a: usize) -> Vec<f64> {
-        let n = self.nodes.len();
-        let mut adjacency: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-        for l in &self.links {
-            adjacency[l.from].push((l.to, l.length_m));
-            adjacency[l.to].push((l.from, l.length_m));
-        }
+        let graph = PipeGraph::new(
+            self.nodes.len(),
+            self.links.iter().map(|l| (l.from, l.to, l.length_m)),
+        );
         let start = &self.links[a];
-        let mut best = vec![f64::INFINITY; n];
-        let mut heap = BinaryHeap::new();
-        for node in [start.from, start.to] {
-            best[node] = start.length_m / 2.0;
-            heap.push(State {
-                cost: start.length_m / 2.0,
-                node,
-            });
-        }
-        while let Some(State { cost, node }) = heap.pop() {
-            if cost > best[node] {
-                continue;
-            }
-            for &(next, len) in &adjacency[node] {
-                let c = cost + len;
-                if c < best[next] {
-                    best[next] = c;
-                    heap.push(State {
-                        cost: c,
-                        node: next,
-                    });
-                }
-            }
-        }
+        let half = start.length_m / 2.0;
+        let best = graph.distances_from(&[(start.from, half), (start.to, half)]);
         self.links
             .iter()
             .enumerate()
@@ -152,29 +127,6 @@ impl Geometry {
             .iter()
             .filter(|l| l.kind == LinkKind::Pipe)
             .count()
-    }
-}
-
-#[derive(Copy, Clone, PartialEq)]
-struct State {
-    cost: f64,
-    node: usize,
-}
-
-impl Eq for State {}
-
-impl Ord for State {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .cost
-            .total_cmp(&self.cost)
-            .then_with(|| self.node.cmp(&other.node))
-    }
-}
-
-impl PartialOrd for State {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
     }
 }
 

@@ -345,27 +345,21 @@ q5 j4 j5 100 150 130 0 Open\nlong j5 j6 2000 150 130 0 Open\nz j6 j7 100 150 130
         let sensors2 = vec![sensors[0].clone(), "n2".into()];
         let deviation = [-1.0, 0.0];
         let sd = [0.5, 0.5];
-        let best_fit = rank(
-            &cands,
-            &sensors2,
-            "A",
-            &deviation,
-            &sd,
-            6,
-            &geometry,
-            Localisation::BestFit,
-        );
+        let ranked = |localisation| {
+            rank(
+                &cands,
+                &sensors2,
+                "A",
+                &deviation,
+                &sd,
+                6,
+                &geometry,
+                localisation,
+            )
+        };
+        let best_fit = ranked(Localisation::BestFit);
         assert_eq!(best_fit[0].pipe, "z");
-        let likely = rank(
-            &cands,
-            &sensors2,
-            "A",
-            &deviation,
-            &sd,
-            6,
-            &geometry,
-            Localisation::MostLikelyWithin { radius_m: 300.0 },
-        );
+        let likely = ranked(Localisation::MostLikelyWithin { radius_m: 300.0 });
         assert!(
             ["q2", "q3"].contains(&likely[0].pipe.as_str()),
             "{likely:?}"

@@ -20,6 +20,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use leak_data::Readings;
 use serde::{Deserialize, Serialize};
 
+use crate::balance::relative_profile;
 use crate::calibrate::{TailFit, block_maxima, robust_sd};
 use crate::features::{BalanceSpec, KnownLeak};
 
@@ -145,36 +146,9 @@ fn weekday(date: NaiveDate) -> usize {
     date.weekday().num_days_from_monday() as usize
 }
 
+/// Mean per weekday over the mean of the weekday means (see [`relative_profile`]).
 fn profile(values: &[(NaiveDate, f64)]) -> Vec<f64> {
-    let mut sum = [0.0; 7];
-    let mut count = [0usize; 7];
-    for (d, v) in values {
-        if v.is_finite() {
-            sum[weekday(*d)] += v;
-            count[weekday(*d)] += 1;
-        }
-    }
-    let means: Vec<f64> = (0..7)
-        .map(|w| {
-            if count[w] > 0 {
-                sum[w] / count[w] as f64
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    let finite: Vec<f64> = means.iter().copied().filter(|v| v.is_finite()).collect();
-    let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
-    means
-        .iter()
-        .map(|v| {
-            if v.is_finite() && mean > 0.0 {
-                v / mean
-            } else {
-                1.0
-            }
-        })
-        .collect()
+    relative_profile(values.iter().map(|(d, v)| (weekday(*d), *v)), 7).0
 }
 
 /// Night-by-night inputs of the regression: `[1, day/profile, leak values…]` and the target.

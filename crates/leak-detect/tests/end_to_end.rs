@@ -85,20 +85,7 @@ fn sample_backtest_finds_the_test_leaks() {
 
 #[test]
 fn a_saved_model_scores_the_same_from_json_readings() {
-    let d = sample();
-    let inp = InpNetwork::read(&d.join("network.inp")).unwrap();
-    let labels = labels::read_labels(&d.join("leak_labels.csv")).unwrap();
-    let all = readings();
-    let train = all.slice(0, all.index_of(day_end(date("2019-01-27"))).unwrap() + 1);
-    let model = LeakModelParams::default()
-        .fit(
-            &inp,
-            &train,
-            &labels,
-            TrainingSources::default(),
-            &NoProgress,
-        )
-        .unwrap();
+    let (all, model) = trained();
     assert_eq!(
         model.features.known_leaks.len(),
         1,
@@ -117,10 +104,7 @@ fn a_saved_model_scores_the_same_from_json_readings() {
         "the model survives a JSON round trip"
     );
     // The API path: readings as JSON, scored twice, identical.
-    let test = all.slice(
-        all.index_of(day_start(date("2019-01-25"))).unwrap(),
-        all.len,
-    );
+    let test = from_2019_01_25(&all);
     let json = serde_json::to_string(&test).unwrap();
     let from_json: Readings = serde_json::from_str(&json).unwrap();
     let a = loaded
@@ -145,6 +129,7 @@ fn a_saved_model_scores_the_same_from_json_readings() {
     );
 }
 
+/// The sample readings and a model trained on their first three weeks (to 2019-01-27).
 fn trained() -> (Readings, LeakModel) {
     let d = sample();
     let inp = InpNetwork::read(&d.join("network.inp")).unwrap();
@@ -163,13 +148,18 @@ fn trained() -> (Readings, LeakModel) {
     (all, model)
 }
 
+/// The readings from 2019-01-25 on: three days of warm-up, then the test weeks.
+fn from_2019_01_25(all: &Readings) -> Readings {
+    all.slice(
+        all.index_of(day_start(date("2019-01-25"))).unwrap(),
+        all.len,
+    )
+}
+
 #[test]
 fn a_missing_pressure_costs_only_its_own_residual() {
     let (all, model) = trained();
-    let test = all.slice(
-        all.index_of(day_start(date("2019-01-25"))).unwrap(),
-        all.len,
-    );
+    let test = from_2019_01_25(&all);
     // Sensor n9 (area A) is silent for six hours on 2019-01-29.
     let mut gappy = test.clone();
     let from = gappy.index_of(day_start(date("2019-01-29"))).unwrap() + 100;

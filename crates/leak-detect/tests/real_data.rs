@@ -23,22 +23,11 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn ltown() -> Option<PathBuf> {
-    let Some(root) = std::env::var_os("PREVOIR_OPEN_DATA") else {
-        eprintln!("PREVOIR_OPEN_DATA is not set: real-data backtest skipped");
-        return None;
-    };
-    // Relative values are read from the workspace root, as CI sets them (`../shared/data`).
-    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(PathBuf::from(root))
-        .join("ltown");
-    assert!(
-        d.join("L-TOWN.inp").is_file(),
-        "PREVOIR_OPEN_DATA is set but {} has no L-TOWN.inp",
-        d.display()
-    );
-    Some(d)
+/// The real L-Town directory under `PREVOIR_OPEN_DATA` (unset → notice and skip; set but
+/// missing → panic). Relative values are read from the workspace root, as CI sets them.
+fn ltown(test: &str) -> Option<PathBuf> {
+    let workspace_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    prevoir_core::open_data::locate(&workspace_root, "ltown", "L-TOWN.inp", test)
 }
 
 /// Trains on `[train_from, train_to]`, tests on `[test_from, test_to]`, with the 2019 files only
@@ -115,7 +104,9 @@ fn run(d: &Path, train: (&str, &str), test: (&str, &str)) -> Metrics {
 
 #[test]
 fn ltown_inner_validation_2018() {
-    let Some(d) = ltown() else { return };
+    let Some(d) = ltown("ltown_inner_validation_2018") else {
+        return;
+    };
     let m = run(
         &d,
         ("2018-01-01", "2018-06-30"),
@@ -133,7 +124,9 @@ fn ltown_inner_validation_2018() {
 
 #[test]
 fn ltown_backtest_2019_first_half() {
-    let Some(d) = ltown() else { return };
+    let Some(d) = ltown("ltown_backtest_2019_first_half") else {
+        return;
+    };
     let m = run(
         &d,
         ("2018-01-01", "2018-12-31"),

@@ -40,7 +40,9 @@ pub struct ModelCard {
     pub software: String,
 }
 
+/// A data source of a model card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataSource {
     pub name: String,
     pub publisher: String,
@@ -50,10 +52,11 @@ pub struct DataSource {
 
 /// One input of the model, as a person reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeatureCard {
     pub name: String,
     /// Factor group: `menu`, `calendar`, `strikes`, `religious`, `recent_level`, `enrolment`,
-    /// `epidemics` for canteens; `pressure`, `flow`, `level` for leaks.
+    /// `epidemics` for canteens; `pressure`, `flow`, `level`, `calendar`, `known_leaks` for leaks.
     pub group: String,
     pub label_fr: String,
     pub label_en: String,

@@ -8,6 +8,7 @@ use crate::DataError;
 
 /// One input file as it was when a model was trained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileFingerprint {
     /// Path relative to the data directory, with `/` separators.
     pub path: String,

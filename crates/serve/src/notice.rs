@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use prevoir_core::card::ModelCard;
+use prevoir_core::card::{DataSource, ModelCard};
+use prevoir_core::fingerprint::FileFingerprint;
 
 use crate::provenance::Provenance;
 use crate::registry::ModelKind;
@@ -33,23 +34,6 @@ pub struct NoticeVariable {
     pub weight: Option<f64>,
 }
 
-/// A data source.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct NoticeSource {
-    pub name: String,
-    pub publisher: String,
-    pub url: String,
-    pub licence: String,
-}
-
-/// A training data file and its SHA-256.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct NoticeFile {
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
-}
-
 /// A processing parameter and its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NoticeSetting {
@@ -63,8 +47,9 @@ pub struct NoticeData {
     pub title: String,
     pub paragraphs: Vec<String>,
     pub variables: Vec<NoticeVariable>,
-    pub sources: Vec<NoticeSource>,
-    pub files: Vec<NoticeFile>,
+    pub sources: Vec<DataSource>,
+    /// The training data files and their SHA-256.
+    pub files: Vec<FileFingerprint>,
 }
 
 /// One factor's weight in a particular case.
@@ -350,12 +335,8 @@ pub fn notice(
                 ),
             ],
             variables,
-            sources: card
-                .data_sources
-                .iter()
-                .map(|s| NoticeSource { name: s.name.clone(), publisher: s.publisher.clone(), url: s.url.clone(), licence: s.licence.clone() })
-                .collect(),
-            files: card.data_files.iter().map(|f| NoticeFile { path: f.path.clone(), sha256: f.sha256.clone(), bytes: f.bytes }).collect(),
+            sources: card.data_sources.clone(),
+            files: card.data_files.clone(),
         },
         parameters: NoticeParameters {
             title: "3. Paramètres de traitement et leur pondération, appliqués à la situation".into(),

@@ -181,18 +181,27 @@ async fn forecast_one(
         .metrics()
         .forecasts_computed
         .fetch_add(1, Ordering::Relaxed);
+    let entry = compute_day(service, canteen, date).await?;
+    Ok(json_response(entry.json.clone()))
+}
+
+/// Computes the forecast of one canteen-day whose date was checked, off the async workers (no
+/// cache lookup; facts as the data set has them).
+pub async fn compute_day(
+    service: Arc<CanteenService>,
+    canteen: usize,
+    date: NaiveDate,
+) -> Result<Arc<CachedForecast>, ApiError> {
     let request = DayRequest {
         canteen,
         date,
         events: None,
     };
-    let mut computed = blocking(move || service.forecast(&[request]))
+    blocking(move || service.forecast(&[request]))
         .await?
-        .map_err(|e| ApiError::out_of_range("date", e.message))?;
-    let entry = computed
+        .map_err(|e| ApiError::out_of_range("date", e.message))?
         .pop()
-        .ok_or_else(|| ApiError::Internal("no forecast computed".into()))?;
-    Ok(json_response(entry.json.clone()))
+        .ok_or_else(|| ApiError::Internal("no forecast computed".into()))
 }
 
 /// A batch of canteen-days, with facts the caller knows about future days.

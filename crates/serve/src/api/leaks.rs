@@ -259,6 +259,7 @@ async fn alarms(
     let service = leak_service(&state.models())?;
     let (from, to) = period(query.from.as_deref(), query.to.as_deref())?;
     let store = state.leak_store();
+    let (readings_from, readings_to) = store.held_from_to();
     let alarms = store
         .scored
         .as_ref()
@@ -274,8 +275,8 @@ async fn alarms(
         .unwrap_or_default();
     Ok(axum::Json(AlarmsAnswer {
         provenance: service.provenance.clone(),
-        readings_from: store.readings.as_ref().map(|r| time(r.start)),
-        readings_to: store.readings.as_ref().map(|r| time(r.end())),
+        readings_from,
+        readings_to,
         alarms,
     }))
 }
@@ -335,10 +336,11 @@ async fn scores(
     }
     let (from, to) = period(query.from.as_deref(), query.to.as_deref())?;
     let store = state.leak_store();
+    let (readings_from, readings_to) = store.held_from_to();
     let mut answer = ScoresAnswer {
         provenance: service.provenance.clone(),
-        readings_from: store.readings.as_ref().map(|r| time(r.start)),
-        readings_to: store.readings.as_ref().map(|r| time(r.end())),
+        readings_from,
+        readings_to,
         every_minutes: every,
         times: Vec::new(),
         areas: Vec::new(),

@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use prevoir_core::card::ModelCard;
+use prevoir_core::card::{DataSource, FeatureCard, ModelCard};
+use prevoir_core::fingerprint::FileFingerprint;
 
-use crate::api::canteens::{blocking, canteen_service};
+use crate::api::canteens::{canteen_service, compute_day};
 use crate::api::extract::{ApiPath, ApiQuery, Writer, day_param};
-use crate::canteen::DayRequest;
 use crate::notice::{NoticeAnswer, NoticeCase, NoticeCaseLine, html, notice};
 use crate::problem::{ApiError, Problem};
 use crate::provenance::Provenance;
@@ -50,34 +50,6 @@ pub struct ModelsAnswer {
     pub models: Vec<ModelSummary>,
 }
 
-/// A data source of a model card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CardSource {
-    pub name: String,
-    pub publisher: String,
-    pub url: String,
-    pub licence: String,
-}
-
-/// A training file of a model card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CardFile {
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
-}
-
-/// An input of a model card.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct CardFeature {
-    pub name: String,
-    pub group: String,
-    pub label_fr: String,
-    pub label_en: String,
-    pub availability: String,
-    pub importance: Option<f64>,
-}
-
 /// A model card: what the model is for, what it was trained on, how, and how well it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CardAnswer {
@@ -91,9 +63,9 @@ pub struct CardAnswer {
     pub trained_at: String,
     pub training_from: String,
     pub training_to: String,
-    pub data_files: Vec<CardFile>,
-    pub data_sources: Vec<CardSource>,
-    pub features: Vec<CardFeature>,
+    pub data_files: Vec<FileFingerprint>,
+    pub data_sources: Vec<DataSource>,
+    pub features: Vec<FeatureCard>,
     pub algorithm: String,
     /// Learner settings, as the card records them.
     #[schema(value_type = Object)]
@@ -106,12 +78,17 @@ pub struct CardAnswer {
     pub software: String,
 }
 
-fn summary(name: &str, entry: &ModelEntry, models: &Models) -> ModelSummary {
-    let horizon_days = models
+/// The horizon of the canteen model loaded as `name` (`None` for other models).
+fn canteen_horizon(models: &Models, name: &str) -> Option<u32> {
+    models
         .canteen
         .iter()
         .find(|(_, s)| s.provenance.model_name == name)
-        .map(|(h, _)| *h);
+        .map(|(h, _)| *h)
+}
+
+fn summary(name: &str, entry: &ModelEntry, models: &Models) -> ModelSummary {
+    let horizon_days = canteen_horizon(models, name);
     ModelSummary {
         provenance: entry.provenance.clone(),
         kind: entry.kind.key().to_owned(),
@@ -167,37 +144,9 @@ fn card_answer(entry: &ModelEntry) -> CardAnswer {
         trained_at: c.trained_at.clone(),
         training_from: c.training_from.clone(),
         training_to: c.training_to.clone(),
-        data_files: c
-            .data_files
-            .iter()
-            .map(|f| CardFile {
-                path: f.path.clone(),
-                sha256: f.sha256.clone(),
-                bytes: f.bytes,
-            })
-            .collect(),
-        data_sources: c
-            .data_sources
-            .iter()
-            .map(|s| CardSource {
-                name: s.name.clone(),
-                publisher: s.publisher.clone(),
-                url: s.url.clone(),
-                licence: s.licence.clone(),
-            })
-            .collect(),
-        features: c
-            .features
-            .iter()
-            .map(|f| CardFeature {
-                name: f.name.clone(),
-                group: f.group.clone(),
-                label_fr: f.label_fr.clone(),
-                label_en: f.label_en.clone(),
-                availability: f.availability.clone(),
-                importance: f.importance,
-            })
-            .collect(),
+        data_files: c.data_files.clone(),
+        data_sources: c.data_sources.clone(),
+        features: c.features.clone(),
         algorithm: c.algorithm.clone(),
         parameters: c.parameters.clone(),
         validation: c.validation.clone(),
@@ -308,31 +257,14 @@ async fn model_notice(
                 ));
             }
             let date = day_param("date", date)?;
-            let horizon = models
-                .canteen
-                .iter()
-                .find(|(_, s)| s.provenance.model_name == name)
-                .map(|(h, _)| *h);
-            let service = canteen_service(&models, horizon)?;
+            let service = canteen_service(&models, canteen_horizon(&models, &name))?;
             let index = service
                 .resolve(canteen)
                 .ok_or_else(|| ApiError::UnknownCanteen(canteen.clone()))?;
             service
                 .check_date(date)
                 .map_err(|m| ApiError::out_of_range("date", m))?;
-            let worker = service.clone();
-            let forecast = blocking(move || {
-                worker.forecast(&[DayRequest {
-                    canteen: index,
-                    date,
-                    events: None,
-                }])
-            })
-            .await?
-            .map_err(|e| ApiError::out_of_range("date", e.message))?;
-            let first = forecast
-                .first()
-                .ok_or_else(|| ApiError::Internal("no forecast computed".into()))?;
+            let first = compute_day(service, index, date).await?;
             let answer: crate::canteen::answer::ForecastAnswer =
                 serde_json::from_slice(&first.json)
                     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -360,19 +292,15 @@ async fn model_notice(
         }
     };
     let n: NoticeAnswer = notice(&entry.provenance, entry.kind, &entry.card, case);
-    if as_html {
-        let mut response = Html(html(&n)).into_response();
-        response
-            .headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("accept"));
-        Ok(response)
+    let mut response = if as_html {
+        Html(html(&n)).into_response()
     } else {
-        let mut response = axum::Json(n).into_response();
-        response
-            .headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("accept"));
-        Ok(response)
-    }
+        axum::Json(n).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
 }
 
 /// Loads every model again from the models directory and swaps them in at once. A model that

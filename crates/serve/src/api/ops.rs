@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::leaks::answer::time;
+use crate::canteen::CanteenService;
 use crate::metrics::{Sample, resident_memory_bytes};
 use crate::provenance::Provenance;
 use crate::state::AppState;
@@ -61,7 +61,7 @@ pub struct HealthAnswer {
 )]
 async fn health(State(state): State<AppState>) -> axum::Json<HealthAnswer> {
     let models = state.models();
-    let store = state.leak_store();
+    let (leak_readings_from, leak_readings_to) = state.leak_store().held_from_to();
     axum::Json(HealthAnswer {
         status: "ok".into(),
         uptime_seconds: state.metrics().uptime().as_secs_f64(),
@@ -87,8 +87,8 @@ async fn health(State(state): State<AppState>) -> axum::Json<HealthAnswer> {
                 }
             })
             .collect(),
-        leak_readings_from: store.readings.as_ref().map(|r| time(r.start)),
-        leak_readings_to: store.readings.as_ref().map(|r| time(r.end())),
+        leak_readings_from,
+        leak_readings_to,
     })
 }
 
@@ -120,52 +120,48 @@ async fn metrics(State(state): State<AppState>) -> Response {
             value: 1.0,
         });
     }
-    let per_model = |name: &'static str,
-                     help: &'static str,
-                     kind: &'static str,
-                     f: &dyn Fn(&crate::canteen::CanteenService) -> f64| {
-        models
-            .canteen
-            .values()
-            .map(|s| Sample {
-                name,
-                help,
-                kind,
-                labels: vec![("model", s.provenance.model_name.clone())],
-                value: f(s),
-            })
-            .collect::<Vec<_>>()
-    };
-    extra.extend(per_model(
-        "prevoir_forecast_cache_entries",
-        "Forecasts held in memory.",
-        "gauge",
-        &|s| s.cache_stats().entries as f64,
-    ));
-    extra.extend(per_model(
-        "prevoir_forecast_cache_hits_total",
-        "Forecasts served from memory.",
-        "counter",
-        &|s| s.cache_stats().hits as f64,
-    ));
-    extra.extend(per_model(
-        "prevoir_forecast_cache_misses_total",
-        "Forecasts not found in memory.",
-        "counter",
-        &|s| s.cache_stats().misses as f64,
-    ));
-    extra.extend(per_model(
-        "prevoir_precompute_done",
-        "Canteen-days precomputed so far.",
-        "gauge",
-        &|s| s.precompute_progress().done as f64,
-    ));
-    extra.extend(per_model(
-        "prevoir_precompute_total",
-        "Canteen-days in the precompute window.",
-        "gauge",
-        &|s| s.precompute_progress().total as f64,
-    ));
+    type PerModel = fn(&CanteenService) -> f64;
+    let per_model: [(&'static str, &'static str, &'static str, PerModel); 5] = [
+        (
+            "prevoir_forecast_cache_entries",
+            "Forecasts held in memory.",
+            "gauge",
+            |s| s.cache_stats().entries as f64,
+        ),
+        (
+            "prevoir_forecast_cache_hits_total",
+            "Forecasts served from memory.",
+            "counter",
+            |s| s.cache_stats().hits as f64,
+        ),
+        (
+            "prevoir_forecast_cache_misses_total",
+            "Forecasts not found in memory.",
+            "counter",
+            |s| s.cache_stats().misses as f64,
+        ),
+        (
+            "prevoir_precompute_done",
+            "Canteen-days precomputed so far.",
+            "gauge",
+            |s| s.precompute_progress().done as f64,
+        ),
+        (
+            "prevoir_precompute_total",
+            "Canteen-days in the precompute window.",
+            "gauge",
+            |s| s.precompute_progress().total as f64,
+        ),
+    ];
+    for (name, help, kind, value) in per_model {
+        extra.extend(models.canteen.values().map(|s| Sample {
+            name,
+            help,
+            kind,
+            labels: vec![("model", s.provenance.model_name.clone())],
+            value: value(s),
+        }));
+    }
     if let Some(rss) = resident_memory_bytes() {
         extra.push(Sample::plain(
             "process_resident_memory_bytes",

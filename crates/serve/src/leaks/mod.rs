@@ -273,6 +273,14 @@ impl LeakStore {
         Readings::align(&flows, &pressures, &levels, first, last).map_err(|e| e.to_string())
     }
 
+    /// First and last time of the readings held, as the answers write them (`None` when none).
+    pub fn held_from_to(&self) -> (Option<String>, Option<String>) {
+        match &self.readings {
+            Some(r) => (Some(answer::time(r.start)), Some(answer::time(r.end()))),
+            None => (None, None),
+        }
+    }
+
     /// Scores the held readings with `service` (blocking).
     pub fn rescore(&mut self, service: &LeakService) -> Result<(), LeakError> {
         self.scored = match &self.readings {
