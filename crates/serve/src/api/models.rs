@@ -51,6 +51,9 @@ pub struct ModelsAnswer {
 }
 
 /// A model card: what the model is for, what it was trained on, how, and how well it does.
+///
+/// The fields of [`ModelCard`] but for `data_fingerprint` and `data_cutoff`, which every answer
+/// already carries in its provenance (flattening both would repeat those keys).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CardAnswer {
     #[serde(flatten)]
