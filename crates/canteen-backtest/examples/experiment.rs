@@ -1,8 +1,11 @@
 //! Development harness: backtest on a data directory and print the headline metrics.
-//! `cargo run -p canteen-backtest --example experiment -- DIR FROM TO HORIZON`
+//! `cargo run -p canteen-backtest --example experiment -- DIR FROM TO HORIZON [OUT]`
+//! `PREVOIR_TREES=300 PREVOIR_LEARNING_RATE=0.05` override the boosted trees' settings,
+//! `PREVOIR_VALIDATION_YEARS=3` the number of school years the margin is chosen on.
 
 use canteen_backtest::{BacktestConfig, run};
-use canteen_model::TrainConfig;
+use canteen_model::gbm::GbmParams;
+use canteen_model::{Learner, TrainConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -13,7 +16,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let loaded = canteen_data::load(&dir)?;
     eprintln!("loaded in {:.1}s", started.elapsed().as_secs_f64());
-    let config = BacktestConfig { test_from: from, test_to: to, train: TrainConfig { horizon_days: horizon, ..TrainConfig::default() } };
+    let mut gbm = GbmParams::default();
+    if let Ok(trees) = std::env::var("PREVOIR_TREES") {
+        gbm.iterations = trees.parse()?;
+    }
+    if let Ok(rate) = std::env::var("PREVOIR_LEARNING_RATE") {
+        gbm.learning_rate = rate.parse()?;
+    }
+    eprintln!("{} trees, learning rate {}, depth {}", gbm.iterations, gbm.learning_rate, gbm.max_depth);
+    let train = TrainConfig { horizon_days: horizon, learner: Learner::Gbm(gbm), ..TrainConfig::default() };
+    let mut train = train;
+    if let Ok(years) = std::env::var("PREVOIR_VALIDATION_YEARS") {
+        train.validation_years = years.parse()?;
+    }
+    let config = BacktestConfig { test_from: from, test_to: to, train };
     let result = run(&loaded.data, &loaded.files, &config, &prevoir_core::progress::NoProgress)?;
     if let Some(out) = args.get(5) {
         canteen_backtest::output::write(std::path::Path::new(out), &result.predictions, &result.metrics)?;

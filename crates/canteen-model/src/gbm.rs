@@ -33,8 +33,12 @@ pub struct GbmParams {
 impl Default for GbmParams {
     fn default() -> Self {
         Self {
-            // 150 trees at 0.1 forecast as well as 300 at 0.05 on Nantes (checked on the
-            // 2017-2018 backtest) at half the cost of every explanation.
+            // 150 trees at 0.1 forecast as well as 300 at 0.05 on Nantes at half the cost of
+            // every explanation: on school year 2016-2017 (before the 2017-2018 test year), 28
+            // days ahead, both give a mean absolute error of 10.38 meals per canteen-day and
+            // 306 vs 309 meals on city totals (`PREVOIR_TREES=300 PREVOIR_LEARNING_RATE=0.05
+            // cargo run -p canteen-backtest --example experiment -- ../shared/data/nantes
+            // 2016-09-01 2017-07-07 28`).
             iterations: 150,
             learning_rate: 0.1,
             max_depth: 5,

@@ -25,6 +25,13 @@ let root = null;
 let navigate = () => {};
 const stopCharts = [];
 
+/** An estimated leak flow as shown: `—` when unknown, `< 0,1 m³/h` when the balance shows none. */
+function flowText(m3h) {
+  if (m3h === null) return '—';
+  if (m3h < 0.05) return t('leaks.flow.below', { n: dec(0.1, 1) });
+  return t('leaks.flow', { n: dec(m3h, 1) });
+}
+
 function stopAllCharts() {
   while (stopCharts.length) stopCharts.pop()();
 }
@@ -214,7 +221,7 @@ function alarmsSection() {
       h('th', { scope: 'row' }, t('leaks.area', { name: alarm.area })),
       h('td', { 'data-field': 'started' }, dayTime(alarm.change_started_at), h('span', { class: 'sub' }, triggerLabel(alarm.trigger))),
       h('td', { 'data-field': 'since' }, duration(alarm.change_started_at)),
-      h('td', { class: 'num', 'data-field': 'flow' }, alarm.estimated_flow_m3h === null ? '—' : t('leaks.flow', { n: dec(alarm.estimated_flow_m3h, 1) })),
+      h('td', { class: 'num', 'data-field': 'flow' }, flowText(alarm.estimated_flow_m3h)),
       h('td', { 'data-field': 'pipes' }, alarm.candidates.slice(0, 3).map((c) => c.pipe).join(', ')),
       h('td', {}, h('button', {
         type: 'button', class: selected ? 'button primary' : 'button', 'aria-pressed': selected ? 'true' : 'false',
@@ -322,7 +329,7 @@ function renderAlarm() {
       h('h2', { id: 'alarm-title', tabindex: '-1' }, t('alarm.title', { area: alarm.area, at: dateTime(alarm.change_started_at) })),
       h('button', { type: 'button', class: 'button', id: 'alarm-close', onclick: closeAlarm }, t('alarm.close'))),
     h('div', { class: 'alarm-facts' },
-      h('div', { class: 'kpi primary' }, h('span', { class: 'kpi-label' }, t('leaks.col.flow')), h('span', { class: 'kpi-value', 'data-field': 'alarm-flow' }, alarm.estimated_flow_m3h === null ? '—' : t('leaks.flow', { n: dec(alarm.estimated_flow_m3h, 1) }))),
+      h('div', { class: 'kpi primary' }, h('span', { class: 'kpi-label' }, t('leaks.col.flow')), h('span', { class: 'kpi-value', 'data-field': 'alarm-flow' }, flowText(alarm.estimated_flow_m3h))),
       h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, t('leaks.col.since')), h('span', { class: 'kpi-value' }, duration(alarm.change_started_at)), h('span', { class: 'kpi-note' }, t('leaks.since.note'))),
       h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, t('leaks.col.pipes')), h('span', { class: 'kpi-value' }, best ? best.pipe : '—'), h('span', { class: 'kpi-note' }, alarm.candidates.slice(1, 4).map((c) => c.pipe).join(', '))),
       h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, t('leaks.col.score')), h('span', { class: 'kpi-value', 'data-field': 'alarm-score' }, dec(alarm.score, 2)), h('span', { class: 'kpi-note' }, triggerLabel(alarm.trigger)))),
