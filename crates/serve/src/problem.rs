@@ -106,6 +106,17 @@ impl ApiError {
         }
     }
 
+    /// `Err` naming `from` when a period's `from` comes after its `to`.
+    pub fn check_period<T: PartialOrd + std::fmt::Display>(from: &T, to: &T) -> Result<(), Self> {
+        if from > to {
+            return Err(Self::out_of_range(
+                "from",
+                format!("{from} is after `to` ({to})"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::UnknownCanteen(_) | Self::UnknownModel(_) | Self::RouteNotFound(_) => {

@@ -28,58 +28,29 @@ struct Asset {
 
 const JS: &str = "text/javascript; charset=utf-8";
 
+/// An [`Asset`] for the file `name` of `assets/web/` (the name is also its path there).
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../assets/web/", $name)),
+        }
+    };
+}
+
 /// Every file under `assets/web/` but `index.html`, served at `/assets/<version>/<name>`.
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/api.js"),
-    },
-    Asset {
-        name: "i18n.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/i18n.js"),
-    },
-    Asset {
-        name: "format.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/format.js"),
-    },
-    Asset {
-        name: "dom.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/dom.js"),
-    },
-    Asset {
-        name: "charts.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/charts.js"),
-    },
-    Asset {
-        name: "canteens.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/canteens.js"),
-    },
-    Asset {
-        name: "leaks.js",
-        content_type: JS,
-        bytes: include_bytes!("../assets/web/leaks.js"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/web/app.css"),
-    },
-    Asset {
-        name: "icon.svg",
-        content_type: "image/svg+xml",
-        bytes: include_bytes!("../assets/web/icon.svg"),
-    },
+    asset!("app.js", JS),
+    asset!("api.js", JS),
+    asset!("i18n.js", JS),
+    asset!("format.js", JS),
+    asset!("dom.js", JS),
+    asset!("charts.js", JS),
+    asset!("canteens.js", JS),
+    asset!("leaks.js", JS),
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("icon.svg", "image/svg+xml"),
 ];
 
 /// The page's shell; `{{assets}}` becomes `/assets/<version>`.

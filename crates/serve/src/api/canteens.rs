@@ -407,12 +407,7 @@ async fn history(
         Some(f) => day_param("from", f)?,
         None => to - Duration::days(55),
     };
-    if from > to {
-        return Err(ApiError::out_of_range(
-            "from",
-            format!("{from} is after `to` ({to})"),
-        ));
-    }
+    ApiError::check_period(&from, &to)?;
     if (to - from).num_days() > MAX_HISTORY_DAYS {
         return Err(ApiError::out_of_range(
             "from",

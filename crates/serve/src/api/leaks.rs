@@ -224,13 +224,8 @@ fn period(
             })
         })
         .transpose()?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::out_of_range(
-            "from",
-            format!("{f} is after `to` ({t})"),
-        ));
+    if let (Some(f), Some(t)) = (&from, &to) {
+        ApiError::check_period(f, t)?;
     }
     Ok((from, to))
 }
