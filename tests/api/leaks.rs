@@ -146,6 +146,13 @@ async fn the_held_sample_readings_raise_alarms_with_candidates_and_explanations(
         json!([]),
         "no alarm in the warm-up and training weeks"
     );
+    let reversed = assert_problem(
+        app.get_with_token("/v1/leaks/alarms?from=2019-02-17&to=2019-01-28")
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_field(&reversed), "from");
 }
 
 #[tokio::test]
