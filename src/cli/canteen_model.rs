@@ -56,6 +56,34 @@ impl From<MarginRuleArg> for MarginRule {
     }
 }
 
+/// How order quantities are derived from forecasts (train and backtest alike).
+#[derive(Debug, Clone, Args)]
+pub struct MarginArgs {
+    /// What the safety margin guards against [default: city for horizons > 2 days (orders for the
+    /// central kitchen), canteen for ≤ 2 days (meals cooked per canteen)].
+    #[arg(long, value_enum)]
+    pub margin_rule: Option<MarginRuleArg>,
+    /// City-wide shortfall absorbed by the delivery drivers' spare meals: a day counts as a
+    /// shortage day only beyond it (Nantes: 9 drivers × 20 meals).
+    #[arg(long, default_value_t = canteen_model::metrics::DEFAULT_SPARE_MEALS)]
+    pub spare_meals: f64,
+    /// Once the model is in use, a city-wide day that fell short (beyond the spare meals) at the
+    /// chosen margin raises the margin to the level it needed, for this many days after it is
+    /// known; 0 keeps the margin chosen on the validation years.
+    #[arg(long, default_value_t = canteen_model::train::DEFAULT_RECENT_WINDOW_DAYS)]
+    pub recent_window_days: u32,
+}
+
+impl Default for MarginArgs {
+    fn default() -> Self {
+        Self {
+            margin_rule: None,
+            spare_meals: canteen_model::metrics::DEFAULT_SPARE_MEALS,
+            recent_window_days: canteen_model::train::DEFAULT_RECENT_WINDOW_DAYS,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[arg(long, default_value = "data-samples/canteen")]
@@ -71,14 +99,8 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
     pub learner: LearnerArg,
-    /// What the safety margin guards against [default: city for horizons > 2 days (orders for the
-    /// central kitchen), canteen for ≤ 2 days (meals cooked per canteen)].
-    #[arg(long, value_enum)]
-    pub margin_rule: Option<MarginRuleArg>,
-    /// City-wide shortfall absorbed by the delivery drivers' spare meals: a day counts as a
-    /// shortage day only beyond it (Nantes: 9 drivers × 20 meals).
-    #[arg(long, default_value_t = canteen_model::metrics::DEFAULT_SPARE_MEALS)]
-    pub spare_meals: f64,
+    #[command(flatten)]
+    pub margin: MarginArgs,
 }
 
 #[derive(Debug, Args)]
@@ -118,14 +140,8 @@ pub struct BacktestArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
     pub learner: LearnerArg,
-    /// What the safety margin guards against [default: city for horizons > 2 days (orders for the
-    /// central kitchen), canteen for ≤ 2 days (meals cooked per canteen)].
-    #[arg(long, value_enum)]
-    pub margin_rule: Option<MarginRuleArg>,
-    /// City-wide shortfall absorbed by the delivery drivers' spare meals: a day counts as a
-    /// shortage day only beyond it (Nantes: 9 drivers × 20 meals).
-    #[arg(long, default_value_t = canteen_model::metrics::DEFAULT_SPARE_MEALS)]
-    pub spare_meals: f64,
+    #[command(flatten)]
+    pub margin: MarginArgs,
 }
 
 #[derive(Debug, Args)]
@@ -189,8 +205,9 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         horizon_days: args.horizon,
         until: args.until,
         learner: learner(args.learner),
-        margin_rule: args.margin_rule.map(MarginRule::from),
-        spare_meals: args.spare_meals,
+        margin_rule: args.margin.margin_rule.map(MarginRule::from),
+        spare_meals: args.margin.spare_meals,
+        recent_window_days: args.margin.recent_window_days,
         data_sources: sources(&loaded),
         ..TrainConfig::default()
     };
@@ -246,7 +263,10 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         }
     }
     let refs: Vec<_> = rows.iter().collect();
-    let forecasts = model.forecast(&refs);
+    // City-wide days known by the order date that fell short raise the margin.
+    let (known_from, known_until) = model.recent_window(args.date);
+    let recent = model.recent_needs_in(&builder, &loaded.data, known_from, known_until);
+    let forecasts = model.forecast_with(&refs, &recent);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&forecasts)?);
         return Ok(());
@@ -279,6 +299,17 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
     if forecasts.len() > 1 {
         println!("{:<28} {:>8.0} {:>8.0}", "TOTAL", total_forecast, total_order);
     }
+    if let Some(need) = forecasts.iter().find_map(|f| f.margin_raised_by) {
+        println!(
+            "margin raised from {:.2} % (chosen on {}) to {:.2} %: on {} the city-wide total fell short by {:.0} meals beyond the {:.0} spare meals at the chosen margin (days known by the order, {known_from} to {known_until})",
+            100.0 * model.margin.relative_margin,
+            model.margin.chosen_on,
+            100.0 * need.level,
+            need.date,
+            need.shortfall_at_chosen,
+            model.margin.spare_meals
+        );
+    }
     if let [f] = forecasts.as_slice() {
         println!("\nbase: usual level {:.0} meals → average day at this level {:.1}", f.explanation.reference_meals, f.explanation.base_meals);
         for g in &f.explanation.groups {
@@ -292,12 +323,13 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
                 f.forecast_meals - f.order_basis_meals
             );
         }
+        let level = f.margin_raised_by.map_or(model.margin.relative_margin, |n| n.level);
         println!(
             "order {:.0} = ⌈{:.1} × (1 + {:.2} %)⌉: margin {:.2} % scaled for this canteen and a day of type \"{}\"; {}",
             f.order_quantity,
             f.order_basis_meals,
             100.0 * f.margin,
-            100.0 * model.margin.relative_margin,
+            100.0 * level,
             f.day_class.label_en(),
             model.margin.rule.description_en()
         );
@@ -316,8 +348,9 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         train: TrainConfig {
             horizon_days: args.horizon,
             learner: learner(args.learner),
-            margin_rule: args.margin_rule.map(MarginRule::from),
-            spare_meals: args.spare_meals,
+            margin_rule: args.margin.margin_rule.map(MarginRule::from),
+            spare_meals: args.margin.spare_meals,
+            recent_window_days: args.margin.recent_window_days,
             data_sources: sources(&loaded),
             ..TrainConfig::default()
         },
@@ -339,6 +372,7 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     println!("{:<30} {:>11} {:>11} {:>12} {:>12} {:>12} {:>9}", "", "city over%", "short days", "worst short", "over% (c-d)", "short meals", "under%");
     for (name, x) in [
         ("model (forecast + margin)", &m.model),
+        ("model, margin never raised", &m.model_chosen_level),
         ("agents' forecast", &m.agents),
         ("ridge fallback + margin", &m.fallback),
         ("model, no margin", &m.model_no_margin),
@@ -354,6 +388,18 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
             x.overproduction_pct,
             x.shortage_meals,
             x.under_forecast_rate_pct
+        );
+    }
+    if m.recent_window_days > 0 {
+        println!(
+            "margin raised on {} day(s): {} test day(s) fell short at {:.2} %, each raising it for the {} days after it was known{}",
+            m.raised_margin_days,
+            m.needy_days.len(),
+            100.0 * m.relative_margin,
+            m.recent_window_days,
+            if m.needy_days.is_empty() { String::new() } else {
+                format!(" ({})", m.needy_days.iter().map(|n| format!("{} needed {:.2} %", n.date, 100.0 * n.level)).collect::<Vec<_>>().join(", "))
+            }
         );
     }
     println!("strike days in period: {}; largest additivity error: {:.1e} meals", m.strike_days, m.max_additivity_error);

@@ -31,9 +31,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         horizon: 28,
         out: canteen_out.clone(),
         learner: canteen_model::LearnerArg::Gbm,
-        margin_rule: None,
         // A town of ~1,000 meals a day: spare meals in proportion to Nantes' 180 for ~14,000.
-        spare_meals: 15.0,
+        margin: canteen_model::MarginArgs { spare_meals: 15.0, ..Default::default() },
     })?;
 
     println!("\n== Leaks: a small network with injected leaks (data-samples/leaks), 3 weeks of training, 3 weeks of test\n");

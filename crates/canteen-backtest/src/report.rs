@@ -68,8 +68,11 @@ agents' forecast are known.",
         "shortage meals", "under-forecast days", "MAE (meals)",
     ]);
     metrics_row(&mut table, "model (forecast + margin)", &m.model);
+    if m.recent_window_days > 0 {
+        metrics_row(&mut table, "model, margin never raised", &m.model_chosen_level);
+    }
     metrics_row(&mut table, "agents' forecast", &m.agents);
-    metrics_row(&mut table, "ridge fallback + same margin", &m.fallback);
+    metrics_row(&mut table, "ridge fallback + chosen margin", &m.fallback);
     metrics_row(&mut table, "model, no margin", &m.model_no_margin);
     metrics_row(&mut table, "model, excluding strike days", &m.model_excluding_strikes);
     metrics_row(&mut table, "agents, excluding strike days", &m.agents_excluding_strikes);
@@ -183,6 +186,29 @@ the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
         metrics_row(&mut table, "agents", &v.agents);
         metrics_row(&mut table, "ridge fallback", &v.fallback);
         page.table(&table);
+    }
+    if m.recent_window_days > 0 {
+        page.heading("Margins raised after shortfalls");
+        let needy = if m.needy_days.is_empty() {
+            "No test day fell short at the chosen margin: it was never raised.".to_owned()
+        } else {
+            format!(
+                "{} test day(s) fell short at the chosen margin: {}. The margin was raised on {} day(s).",
+                m.needy_days.len(),
+                m.needy_days
+                    .iter()
+                    .map(|n| format!("{} ({} meals beyond the spare meals; needed {:.2} %)", n.date, meals(n.shortfall_at_chosen), 100.0 * n.level))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.raised_margin_days
+            )
+        };
+        page.paragraph(&format!(
+            "Once a test day's meals served are known, the level of margin that day needed city-wide is known too. Each order uses the largest of the chosen margin ({:.2} %) and the levels needed by the days known when it was made ({} day(s) before) over the {} days before that. {needy}",
+            100.0 * m.relative_margin,
+            m.horizon_days,
+            m.recent_window_days
+        ));
     }
 
     page.heading("Model");

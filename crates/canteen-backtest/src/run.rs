@@ -10,6 +10,7 @@ use canteen_features::FeatureBuilder;
 use canteen_model::dataset::evaluation_rows;
 use canteen_model::margin::{CurvePoint, Evaluated, margin_grid, tradeoff_curve};
 use canteen_model::metrics::{Metrics, Scored};
+use canteen_model::recent::NeededLevel;
 use canteen_model::train::{TrainConfig, ValidationReport, train};
 use prevoir_core::fingerprint::FileFingerprint;
 use prevoir_core::progress::Progress;
@@ -78,8 +79,15 @@ pub struct BacktestMetrics {
     pub relative_margin: f64,
     pub model: Metrics,
     pub agents: Metrics,
-    /// The ridge fallback at the same margin, same rows.
+    /// The ridge fallback at the chosen margin (not raised after shortfalls), same rows.
     pub fallback: Metrics,
+    /// The model at the level chosen on validation, never raised after recent shortfalls.
+    pub model_chosen_level: Metrics,
+    /// How long a known shortfall raised the margin (0 = never), and on how many test days it did.
+    pub recent_window_days: u32,
+    pub raised_margin_days: usize,
+    /// Test days whose city-wide total needed more than the chosen level, with the level needed.
+    pub needy_days: Vec<NeededLevel>,
     /// The model's central forecast with no margin, same rows.
     pub model_no_margin: Metrics,
     /// Excluding strike days (unknowable beyond 2 days), same rows otherwise.
@@ -141,6 +149,11 @@ pub fn run(
     }
     progress.finish();
     let fallback = model.forecast_fallback(&refs);
+    // Orders at the level chosen on validation, then raised after the test days' own shortfalls
+    // once they are known (`h` days before each order).
+    let chosen_level: Vec<f64> = forecasts.iter().map(|f| f.order_quantity).collect();
+    let recent = model.recent_needs(&forecasts, &rows.actual);
+    model.apply_recent(&mut forecasts, &recent);
 
     let mut predictions = Vec::with_capacity(forecasts.len());
     let mut max_additivity_error = 0.0_f64;
@@ -173,6 +186,7 @@ pub fn run(
     let mut theirs = Vec::new();
     let mut central = Vec::new();
     let mut ridge = Vec::new();
+    let mut ours_chosen = Vec::new();
     let mut ours_ns = Vec::new();
     let mut theirs_ns = Vec::new();
     let mut evaluated = Vec::new();
@@ -185,6 +199,7 @@ pub fn run(
         theirs.push((p.date, actual, agents));
         central.push((p.date, actual, forecasts[i].forecast_meals));
         ridge.push((p.date, actual, fallback[i].order_quantity));
+        ours_chosen.push((p.date, actual, chosen_level[i]));
         evaluated.push(Evaluated {
             scored_date: p.date,
             actual,
@@ -237,6 +252,15 @@ pub fn run(
         model: Metrics::compute(&scored(&ours), spare),
         agents: Metrics::compute(&scored(&theirs), spare),
         fallback: Metrics::compute(&scored(&ridge), spare),
+        model_chosen_level: Metrics::compute(&scored(&ours_chosen), spare),
+        recent_window_days: model.margin.recent_window_days,
+        raised_margin_days: forecasts
+            .iter()
+            .filter(|f| f.margin_raised_by.is_some())
+            .map(|f| f.date)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        needy_days: recent.days().filter(|n| n.level > model.margin.relative_margin).copied().collect(),
         model_no_margin: Metrics::compute(&scored(&central), spare),
         model_excluding_strikes: Metrics::compute(&scored(&ours_ns), spare),
         agents_excluding_strikes: Metrics::compute(&scored(&theirs_ns), spare),

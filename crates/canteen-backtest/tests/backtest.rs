@@ -20,12 +20,12 @@ fn d(text: &str) -> NaiveDate {
 }
 
 fn backtest(dir: &Path, from: &str, to: &str, horizon: u32, spare_meals: f64) -> canteen_backtest::BacktestResult {
+    backtest_with(dir, from, to, TrainConfig { horizon_days: horizon, spare_meals, ..TrainConfig::default() })
+}
+
+fn backtest_with(dir: &Path, from: &str, to: &str, train: TrainConfig) -> canteen_backtest::BacktestResult {
     let loaded = canteen_data::load(dir).unwrap();
-    let config = BacktestConfig {
-        test_from: d(from),
-        test_to: d(to),
-        train: TrainConfig { horizon_days: horizon, spare_meals, ..TrainConfig::default() },
-    };
+    let config = BacktestConfig { test_from: d(from), test_to: d(to), train };
     run(&loaded.data, &loaded.files, &config, &NoProgress).unwrap()
 }
 
@@ -64,6 +64,37 @@ fn sample_town_backtest_is_complete_honest_and_reproducible_from_its_files() {
     assert!(m.model.city.overproduction_pct < m.agents.city.overproduction_pct, "{:?} vs {:?}", m.model.city, m.agents.city);
     assert!(m.model.overproduction_pct < m.agents.overproduction_pct);
     assert!(m.model.shortage_meals <= m.agents.shortage_meals * 1.25);
+}
+
+#[test]
+fn test_days_that_fell_short_raise_later_margins_and_only_those() {
+    let dir = root().join("data-samples/canteen");
+    let train = TrainConfig { horizon_days: 28, spare_meals: 15.0, ..TrainConfig::default() };
+    let raised = backtest_with(&dir, "2017-09-04", "2018-07-06", train.clone());
+    let m = &raised.metrics;
+    assert_eq!(m.recent_window_days, canteen_model::train::DEFAULT_RECENT_WINDOW_DAYS);
+    // The sample town has days that fell short at the chosen margin; each needed more.
+    assert!(!m.needy_days.is_empty());
+    assert!(m.needy_days.iter().all(|n| n.level > m.relative_margin && n.shortfall_at_chosen > 0.0), "{:?}", m.needy_days);
+    assert!(m.raised_margin_days > 0);
+    // Raising a margin only adds meals, and never adds shortage days.
+    assert!(m.model.overproduced_meals > m.model_chosen_level.overproduced_meals);
+    assert!(m.model.city.shortage_days <= m.model_chosen_level.city.shortage_days);
+    // Nothing is raised before the first shortfall is known: orders for 28 days after it or later.
+    let first_known = m.needy_days[0].date + chrono::Duration::days(28);
+    let fixed = backtest_with(&dir, "2017-09-04", "2018-07-06", TrainConfig { recent_window_days: 0, ..train });
+    for (a, b) in raised.predictions.iter().zip(&fixed.predictions) {
+        assert_eq!((&a.canteen, a.date), (&b.canteen, b.date));
+        if a.date < first_known {
+            assert_eq!(a.order_quantity, b.order_quantity, "{} {}", a.canteen, a.date);
+        } else {
+            assert!(a.order_quantity >= b.order_quantity, "{} {}", a.canteen, a.date);
+        }
+    }
+    // With the rule off, the orders are those at the chosen level.
+    assert_eq!(fixed.metrics.model, fixed.metrics.model_chosen_level);
+    assert_eq!(fixed.metrics.raised_margin_days, 0);
+    assert_eq!(fixed.metrics.model_chosen_level, m.model_chosen_level);
 }
 
 #[test]

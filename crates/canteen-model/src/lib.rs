@@ -17,6 +17,7 @@ pub mod linear;
 pub mod margin;
 pub mod metrics;
 pub mod model;
+pub mod recent;
 pub mod store;
 pub mod train;
 pub mod treeshap;
@@ -25,6 +26,7 @@ pub use explain::{Contribution, Explanation, GroupContribution};
 pub use margin::MarginPolicy;
 pub use metrics::Metrics;
 pub use model::{CanteenModel, Estimator, Forecast};
+pub use recent::RecentNeeds;
 pub use train::{Learner, TrainConfig, TrainOutcome};
 
 /// Why a model could not be trained, loaded or used.

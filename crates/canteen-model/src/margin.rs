@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use canteen_features::DayClass;
 
 use crate::metrics::{Metrics, Scored};
+use crate::recent::{OrderLevel, RecentNeeds};
 
 /// How order quantities are derived from forecasts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +43,17 @@ pub struct MarginPolicy {
     pub interval_high: f64,
     /// The period the margin was chosen on, e.g. `2016-09-01..2017-07-07`.
     pub chosen_on: String,
+    /// Days a city-wide day's need keeps raising the level once known ([`crate::recent`]);
+    /// 0 = the chosen level always (models trained before this rule existed).
+    #[serde(default)]
+    pub recent_window_days: u32,
+    /// Spare meals absorbing city-wide shortfalls: a day needs a higher level only beyond them.
+    #[serde(default = "default_spare_meals")]
+    pub spare_meals: f64,
+}
+
+fn default_spare_meals() -> f64 {
+    crate::metrics::DEFAULT_SPARE_MEALS
 }
 
 impl MarginPolicy {
@@ -55,6 +67,8 @@ impl MarginPolicy {
             interval_low: 1.0,
             interval_high: 1.0,
             chosen_on: String::new(),
+            recent_window_days: 0,
+            spare_meals: default_spare_meals(),
         }
     }
 
@@ -70,6 +84,12 @@ impl MarginPolicy {
 
     pub fn order_quantity(&self, canteen: &str, day: DayClass, forecast: f64) -> f64 {
         scaled_quantity(forecast, self.relative_margin, self.scale(canteen, day))
+    }
+
+    /// The level for an order of `date`, `horizon_days` ahead, given the needs of the days
+    /// known by then ([`crate::recent`]).
+    pub fn level_for(&self, date: chrono::NaiveDate, horizon_days: u32, recent: &RecentNeeds) -> OrderLevel {
+        recent.level_for(date, horizon_days, self.recent_window_days, self.relative_margin)
     }
 
     pub fn interval(&self, forecast: f64) -> (f64, f64) {

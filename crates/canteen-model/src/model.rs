@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use canteen_data::CanteenData;
 use canteen_features::{DayClass, FactorGroup, FeatureBuilder, FeatureRow, FeatureSpec, spec};
 use prevoir_core::card::ModelCard;
 
@@ -12,6 +13,7 @@ use crate::explain::Explanation;
 use crate::gbm::{ColumnMajor, GbmRegressor};
 use crate::linear::LinearRegressor;
 use crate::margin::MarginPolicy;
+use crate::recent::{NeededLevel, PastOrder, RecentNeeds};
 use crate::ModelError;
 
 /// The learner behind a model.
@@ -37,6 +39,10 @@ pub struct Forecast {
     /// The relative safety margin applied (e.g. 0.05 = +5 %), and the kind of day that scaled it.
     pub margin: f64,
     pub day_class: canteen_features::DayClass,
+    /// The recent city-wide day whose shortfall raised the margin's level above the chosen one
+    /// ([`crate::recent`]); `None` = the level chosen on validation.
+    #[serde(default)]
+    pub margin_raised_by: Option<NeededLevel>,
     /// 80 % interval for the meals served (validation-period ratios).
     pub interval_low: f64,
     pub interval_high: f64,
@@ -104,11 +110,79 @@ impl CanteenModel {
         rows.iter().zip(ratios).map(|(row, ratio)| row.reference_meals * ratio.clamp(0.0, MAX_RATIO)).collect()
     }
 
-    /// Full forecasts with explanations. The contributions plus the base add up to the forecast;
-    /// when the ratio had to be clipped (never seen in practice), the clipping shows as an
-    /// adjustment to the largest contribution so that the sum stays exact.
+    /// Full forecasts with explanations, at the margin level chosen on validation. The
+    /// contributions plus the base add up to the forecast; when the ratio had to be clipped
+    /// (never seen in practice), the clipping shows as an adjustment to the largest contribution
+    /// so that the sum stays exact.
     pub fn forecast(&self, rows: &[&FeatureRow]) -> Vec<Forecast> {
         self.forecast_using(&self.estimator, rows)
+    }
+
+    /// Full forecasts whose margins follow the recent needs ([`crate::recent`]).
+    pub fn forecast_with(&self, rows: &[&FeatureRow], recent: &RecentNeeds) -> Vec<Forecast> {
+        let mut forecasts = self.forecast(rows);
+        self.apply_recent(&mut forecasts, recent);
+        forecasts
+    }
+
+    /// Re-derives the order quantities of `forecasts` with the margin level that the recent
+    /// needs give each day (unchanged where none raises it).
+    pub fn apply_recent(&self, forecasts: &mut [Forecast], recent: &RecentNeeds) {
+        if recent.is_empty() || self.margin.recent_window_days == 0 {
+            return;
+        }
+        for f in forecasts {
+            let level = self.margin.level_for(f.date, self.horizon_days, recent);
+            let scale = self.margin.scale(&f.canteen, f.day_class);
+            f.order_quantity = crate::margin::scaled_quantity(f.order_basis_meals, level.level, scale);
+            f.margin = level.level * scale;
+            f.margin_raised_by = level.raised_by;
+        }
+    }
+
+    /// The needs of the days of `data` in `[from, to]` from the model's cut-off on, forecast
+    /// with the information `builder` gives `horizon` days before each (as the orders were).
+    pub fn recent_needs_in(&self, builder: &FeatureBuilder, data: &CanteenData, from: NaiveDate, to: NaiveDate) -> RecentNeeds {
+        let Some(cutoff) = self.cutoff() else { return RecentNeeds::default() };
+        let from = from.max(cutoff);
+        if self.margin.recent_window_days == 0 || to < from {
+            return RecentNeeds::default();
+        }
+        let rows = crate::dataset::evaluation_rows(builder, data, from, to);
+        let refs: Vec<&FeatureRow> = rows.rows.iter().collect();
+        self.recent_needs(&self.forecast(&refs), &rows.actual)
+    }
+
+    /// The days whose needs can raise the margin of day `date`: `(date − horizon − window,
+    /// date − horizon]`, as an inclusive range.
+    pub fn recent_window(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let known_until = date - chrono::Duration::days(i64::from(self.horizon_days));
+        (known_until - chrono::Duration::days(i64::from(self.margin.recent_window_days)) + chrono::Duration::days(1), known_until)
+    }
+
+    /// The first day this model did not train on (its data cut-off), if the card says.
+    pub fn cutoff(&self) -> Option<NaiveDate> {
+        self.card.data_cutoff.parse().ok()
+    }
+
+    /// The needs of the city-wide days of `forecasts` whose meals served are known (`actual`,
+    /// one per forecast), from the model's cut-off on: what [`Self::apply_recent`] uses.
+    pub fn recent_needs(&self, forecasts: &[Forecast], actual: &[Option<f64>]) -> RecentNeeds {
+        let cutoff = self.cutoff();
+        let orders: Vec<PastOrder> = forecasts
+            .iter()
+            .zip(actual)
+            .filter(|(f, _)| cutoff.is_some_and(|c| f.date >= c))
+            .filter_map(|(f, a)| {
+                a.map(|actual| PastOrder {
+                    date: f.date,
+                    basis: f.order_basis_meals,
+                    scale: self.margin.scale(&f.canteen, f.day_class),
+                    actual,
+                })
+            })
+            .collect();
+        RecentNeeds::from_orders(&orders, self.margin.spare_meals, self.margin.relative_margin)
     }
 
     /// The same forecasts from the ridge fallback.
@@ -152,6 +226,7 @@ impl CanteenModel {
                     order_quantity: self.margin.order_quantity(&row.canteen, row.day_class, order_basis_meals),
                     margin: self.margin.margin_for(&row.canteen, row.day_class),
                     day_class: row.day_class,
+                    margin_raised_by: None,
                     interval_low,
                     interval_high,
                     explanation,

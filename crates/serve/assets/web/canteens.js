@@ -364,9 +364,12 @@ function renderDay() {
     h('span', { class: 'kpi-label' }, label),
     h('span', { class: 'kpi-value', 'data-field': field }, value),
     note ? h('span', { class: 'kpi-note' }, note) : null);
+  const raised = f.margin_raised_by;
   const orderNote = f.order_basis_meals !== f.forecast_meals
     ? t('day.order.basis', { basis: int(f.order_basis_meals) })
-    : t('day.order.note', { margin: percent(f.safety_margin, 1) });
+    : raised
+      ? t('day.order.raised', { margin: percent(f.safety_margin, 1), date: plainDay(raised.date), meals: int(raised.shortfall_meals) })
+      : t('day.order.note', { margin: percent(f.safety_margin, 1) });
   const kpis = h('div', { class: 'kpis' },
     kpi(t('day.order'), int(f.order_quantity), 'day-order', orderNote, 'primary'),
     kpi(t('day.forecast'), int(f.forecast_meals), 'day-forecast', null),

@@ -126,6 +126,9 @@ pub struct ForecastAnswer {
     pub order_quantity: f64,
     /// Relative safety margin applied (0.05 = +5 %).
     pub safety_margin: f64,
+    /// Set when a recent city-wide day fell short at the margin chosen on validation and raised
+    /// it (`null`: the chosen margin).
+    pub margin_raised_by: Option<RaisedMarginAnswer>,
     /// Kind of day for the margin: `normal`, `holiday_edge`, `year_start`, `summer_end`, `strike`.
     pub day_class: String,
     pub day_class_label_fr: String,
@@ -141,6 +144,17 @@ pub struct ForecastAnswer {
     pub actual_meals: Option<u32>,
     pub agents_forecast_meals: Option<u32>,
     pub explanation: ExplanationAnswer,
+}
+
+/// The recent day whose shortfall raised the margin.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RaisedMarginAnswer {
+    /// The city-wide day that fell short, known `horizon_days` or more before the forecast day.
+    pub date: NaiveDate,
+    /// The level that day needed (before the canteen's and the kind of day's scale).
+    pub level: f64,
+    /// Meals the city was short that day beyond the drivers' spare meals, at the chosen margin.
+    pub shortfall_meals: f64,
 }
 
 /// Several forecasts from one model.
@@ -270,6 +284,11 @@ impl ForecastAnswer {
             order_basis_meals: forecast.order_basis_meals,
             order_quantity: forecast.order_quantity,
             safety_margin: forecast.margin,
+            margin_raised_by: forecast.margin_raised_by.map(|n| RaisedMarginAnswer {
+                date: n.date,
+                level: n.level,
+                shortfall_meals: n.shortfall_at_chosen,
+            }),
             day_class: serde_json::to_value(forecast.day_class)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))

@@ -68,6 +68,9 @@ pub struct CanteenService {
     pub precompute_window: (NaiveDate, NaiveDate),
     cache: ForecastCache,
     precomputed: AtomicUsize,
+    /// Needs of the context's days after the model's cut-off: they raise the margin of the days
+    /// ordered after them (`canteen_model::recent`). Empty when the context ends at the cut-off.
+    recent: canteen_model::RecentNeeds,
     /// Share of days inside the forecast interval (its quantiles are 10 % and 90 %).
     interval_coverage: f64,
 }
@@ -179,6 +182,7 @@ impl CanteenService {
             (last_data_day + Duration::days(days_after)).min(forecastable.1),
         );
         let menu_known_column = model.features.iter().position(|f| f == "menu_known");
+        let recent = model.recent_needs_in(&builder, context, first_data_day, last_data_day);
         let interval_coverage = 0.8;
         Ok(Self {
             provenance,
@@ -197,6 +201,7 @@ impl CanteenService {
             precompute_window,
             cache: ForecastCache::new(memo_capacity),
             precomputed: AtomicUsize::new(0),
+            recent,
             interval_coverage,
             model,
         })
@@ -295,7 +300,7 @@ impl CanteenService {
         let mut computed: HashMap<usize, Arc<CachedForecast>> = HashMap::new();
         for chunk in pending.chunks(CHUNK) {
             let rows: Vec<&FeatureRow> = chunk.iter().map(|(_, row)| *row).collect();
-            for ((position, row), forecast) in chunk.iter().zip(self.model.forecast(&rows)) {
+            for ((position, row), forecast) in chunk.iter().zip(self.model.forecast_with(&rows, &self.recent)) {
                 let request = &requests[*position];
                 let entry = Arc::new(self.answer(request, row, &forecast));
                 if request.events.is_none() {
@@ -348,7 +353,7 @@ impl CanteenService {
 
     fn precompute_rows(&self, pending: &mut Vec<(usize, NaiveDate, FeatureRow)>) {
         let rows: Vec<&FeatureRow> = pending.iter().map(|(_, _, row)| row).collect();
-        for ((canteen, date, row), forecast) in pending.iter().zip(self.model.forecast(&rows)) {
+        for ((canteen, date, row), forecast) in pending.iter().zip(self.model.forecast_with(&rows, &self.recent)) {
             let request = DayRequest {
                 canteen: *canteen,
                 date: *date,
@@ -463,5 +468,53 @@ mod tests {
         assert_eq!(slug("LES PINS M"), "les-pins-m");
         assert_eq!(slug("Côte d'Or"), "cote-d-or");
         assert_eq!(slug("  "), "canteen");
+    }
+
+    /// A model trained before 2017-09-04 on the sample town, served with a context that goes on
+    /// to the end of the sample: the days after its cut-off that fell short raise the margin of
+    /// the days ordered after they were known, exactly as the model's own rule says.
+    #[test]
+    fn shortfalls_after_the_cut_off_raise_the_served_margins() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/canteen");
+        let loaded = canteen_data::load(&dir).expect("sample town");
+        let cutoff = NaiveDate::from_ymd_opt(2017, 9, 4).expect("date");
+        let config = canteen_model::TrainConfig {
+            until: Some(cutoff),
+            spare_meals: 15.0,
+            ..canteen_model::TrainConfig::default()
+        };
+        let model = canteen_model::train::train(
+            &loaded.data,
+            &loaded.files,
+            &config,
+            &prevoir_core::progress::NoProgress,
+        )
+        .expect("training")
+        .model;
+        let builder = FeatureBuilder::new(&loaded.data, model.horizon_days);
+        let last = loaded.data.attendance.iter().map(|a| a.date).max().expect("days");
+        let needs = model.recent_needs_in(&builder, &loaded.data, cutoff, last);
+        assert!(!needs.is_empty());
+        let chosen = model.margin.relative_margin;
+        let service = CanteenService::new("canteen", model.clone(), &loaded.data, 1024, (0, 0)).expect("service");
+
+        let mut raised = 0;
+        let mut date = cutoff;
+        while date <= last {
+            let expected = model.margin.level_for(date, model.horizon_days, &needs);
+            let answers = service.forecast(&[DayRequest { canteen: 0, date, events: None }]).expect("forecast");
+            let answer: serde_json::Value = serde_json::from_slice(&answers[0].json).expect("json");
+            match expected.raised_by {
+                Some(need) => {
+                    raised += 1;
+                    assert!(need.level > chosen && need.date >= cutoff);
+                    assert!(need.date <= date - Duration::days(i64::from(model.horizon_days)), "{need:?} for {date}");
+                    assert_eq!(answer["margin_raised_by"]["date"], need.date.to_string(), "{date}");
+                }
+                None => assert!(answer["margin_raised_by"].is_null(), "{date}: {answer}"),
+            }
+            date += Duration::days(7);
+        }
+        assert!(raised > 0, "no served day had a raised margin");
     }
 }

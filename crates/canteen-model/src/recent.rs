@@ -1,0 +1,170 @@
+//! The margin raised after recent shortfalls. The margin level is chosen once, on the school
+//! years before the model's cut-off; but a year can be harder to forecast than the ones it was
+//! chosen on (on Nantes, 2016-2017 was). Once the model is in use, every city-wide day whose
+//! meals served are known says which level it would have needed to stay within the drivers'
+//! spare meals. The order for day `d`, made `h` days ahead, uses the largest of the chosen level
+//! and the levels needed by the days known at that time, `(d − h − window, d − h]`: a shortfall
+//! raises the margin for the next `window` days, and only what was known `h` days before `d`
+//! is used.
+//!
+//! Only days from the model's cut-off on count: on the days it was trained on, a model is more
+//! accurate than it will be on new days, so their needs would understate the margin.
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::margin::{margin_grid, scaled_quantity};
+
+/// One canteen-day of a past city-wide day: its order basis, the margin scale of its canteen and
+/// kind of day, and the meals served.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PastOrder {
+    pub date: NaiveDate,
+    pub basis: f64,
+    pub scale: f64,
+    pub actual: f64,
+}
+
+/// The level a past city-wide day needed, as a reason for a raised margin.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NeededLevel {
+    pub date: NaiveDate,
+    /// Smallest level of the grid that kept the city-wide shortfall within the spare meals.
+    pub level: f64,
+    /// Meals the city was short that day beyond the spare meals, at the chosen level.
+    pub shortfall_at_chosen: f64,
+}
+
+/// The levels needed by the city-wide days known so far, from the model's cut-off on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecentNeeds {
+    needed: BTreeMap<NaiveDate, NeededLevel>,
+}
+
+/// The margin level of one order, and the past day that raised it (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OrderLevel {
+    pub level: f64,
+    pub raised_by: Option<NeededLevel>,
+}
+
+impl RecentNeeds {
+    /// The needs of the days of `orders` (rows grouped by date), each day on its own: the
+    /// smallest level of the margin grid whose city-wide total is short by at most
+    /// `spare_meals` (the grid's largest level if none is enough). `chosen` is the level chosen
+    /// on validation, to report the shortfall it left.
+    pub fn from_orders(orders: &[PastOrder], spare_meals: f64, chosen: f64) -> Self {
+        let mut days: BTreeMap<NaiveDate, Vec<&PastOrder>> = BTreeMap::new();
+        for order in orders.iter().filter(|o| o.actual.is_finite() && o.basis.is_finite()) {
+            days.entry(order.date).or_default().push(order);
+        }
+        let grid = margin_grid();
+        let shortfall = |rows: &[&PastOrder], level: f64| {
+            let ordered: f64 = rows.iter().map(|o| scaled_quantity(o.basis, level, o.scale)).sum();
+            let served: f64 = rows.iter().map(|o| o.actual).sum();
+            served - ordered
+        };
+        let needed = days
+            .into_iter()
+            .map(|(date, rows)| {
+                let level = grid
+                    .iter()
+                    .copied()
+                    .find(|&m| shortfall(&rows, m) <= spare_meals)
+                    .unwrap_or_else(|| grid.last().copied().unwrap_or(0.0));
+                let shortfall_at_chosen = (shortfall(&rows, chosen) - spare_meals).max(0.0);
+                (date, NeededLevel { date, level, shortfall_at_chosen })
+            })
+            .collect();
+        Self { needed }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needed.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.needed.len()
+    }
+
+    /// The days and the levels they needed, in date order.
+    pub fn days(&self) -> impl Iterator<Item = &NeededLevel> {
+        self.needed.values()
+    }
+
+    /// The level for an order of day `date` made `horizon_days` before it: the largest of
+    /// `chosen` and the needs of the days in `(date − horizon − window, date − horizon]`
+    /// (`window_days` = 0: always `chosen`). Ties keep the chosen level, then the latest day.
+    pub fn level_for(&self, date: NaiveDate, horizon_days: u32, window_days: u32, chosen: f64) -> OrderLevel {
+        let mut result = OrderLevel { level: chosen, raised_by: None };
+        if window_days == 0 {
+            return result;
+        }
+        let known_until = date - Duration::days(i64::from(horizon_days));
+        let known_from = known_until - Duration::days(i64::from(window_days));
+        for need in self.needed.range(known_from + Duration::days(1)..=known_until).map(|(_, n)| n) {
+            if need.level > result.level || (need.level == result.level && result.raised_by.is_some()) {
+                result = OrderLevel { level: need.level, raised_by: Some(*need) };
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn day(date: &str, basis: f64, actual: f64) -> Vec<PastOrder> {
+        // Two canteens sharing the day's meals.
+        (0..2).map(|_| PastOrder { date: d(date), basis: basis / 2.0, scale: 1.0, actual: actual / 2.0 }).collect()
+    }
+
+    #[test]
+    fn a_day_needs_the_smallest_level_within_the_spare_meals() {
+        let mut orders = day("2017-10-02", 10_000.0, 10_100.0); // short by 100 ≤ 180 at 0 %
+        orders.extend(day("2017-10-03", 10_000.0, 10_500.0)); // needs ⌈(500 − 180) / 10 000⌉ on the grid
+        let needs = RecentNeeds::from_orders(&orders, 180.0, 0.02);
+        let levels: Vec<(NaiveDate, f64, f64)> = needs.days().map(|n| (n.date, n.level, n.shortfall_at_chosen)).collect();
+        assert_eq!(levels[0], (d("2017-10-02"), 0.0, 0.0));
+        // 3.25 % orders 10 325 (short by 175); 3 % orders 10 300 (short by 200 > 180).
+        assert_eq!(levels[1].0, d("2017-10-03"));
+        assert!((levels[1].1 - 0.0325).abs() < 1e-12, "{levels:?}");
+        // At the chosen 2 % the city was 500 − 200 − 180 = 120 meals short beyond the spare meals.
+        assert!((levels[1].2 - 120.0).abs() < 1e-9, "{levels:?}");
+    }
+
+    #[test]
+    fn only_days_known_at_order_time_and_inside_the_window_raise_the_level() {
+        let orders = day("2017-10-03", 10_000.0, 10_500.0);
+        let needs = RecentNeeds::from_orders(&orders, 180.0, 0.02);
+        let raised = |date: &str| needs.level_for(d(date), 28, 90, 0.02);
+        // Ordered 28 days ahead: on 2017-10-30 the shortfall of 10-03 is not known yet (10-02).
+        assert_eq!(raised("2017-10-30"), OrderLevel { level: 0.02, raised_by: None });
+        let after = raised("2017-10-31");
+        assert!((after.level - 0.0325).abs() < 1e-12);
+        assert_eq!(after.raised_by.map(|n| n.date), Some(d("2017-10-03")));
+        // 90 days later it has left the window.
+        assert!((raised("2018-01-28").level - 0.0325).abs() < 1e-12);
+        assert_eq!(raised("2018-01-29").level, 0.02);
+        // A window of 0 turns the rule off; a need below the chosen level never lowers it.
+        assert_eq!(needs.level_for(d("2017-11-15"), 28, 0, 0.02).level, 0.02);
+        assert_eq!(needs.level_for(d("2017-11-15"), 28, 90, 0.05), OrderLevel { level: 0.05, raised_by: None });
+    }
+
+    #[test]
+    fn the_largest_need_in_the_window_wins() {
+        let mut orders = day("2017-10-03", 10_000.0, 10_500.0);
+        orders.extend(day("2017-10-10", 10_000.0, 11_000.0));
+        orders.extend(day("2017-10-17", 10_000.0, 10_400.0));
+        let needs = RecentNeeds::from_orders(&orders, 180.0, 0.0);
+        let level = needs.level_for(d("2017-11-20"), 28, 90, 0.0);
+        assert_eq!(level.raised_by.map(|n| n.date), Some(d("2017-10-10")));
+        assert!((level.level - 0.0825).abs() < 1e-12, "{level:?}");
+    }
+}
