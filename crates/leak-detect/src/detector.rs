@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{TailFit, block_maxima, robust_sd};
+use crate::confirm::ConfirmationParams;
 use crate::nightflow::NightFlowParams;
 
 /// Settings of the detector (steps of the readings' time step). Window lengths are design choices
@@ -46,6 +47,10 @@ pub struct DetectorParams {
     /// Whether the night-flow detector raises alarms (otherwise it is only scored and shown).
     #[serde(default)]
     pub night_flow_alarms: bool,
+    /// Step alarms need the area balance to confirm them (see [`crate::confirm`]); `None` (and
+    /// models saved before it existed) raise them on the pressures alone.
+    #[serde(default)]
+    pub confirmation: Option<ConfirmationParams>,
 }
 
 impl Default for DetectorParams {
@@ -60,6 +65,7 @@ impl Default for DetectorParams {
             calibration_blocks: 12,
             night_flow: NightFlowParams::default(),
             night_flow_alarms: true,
+            confirmation: Some(ConfirmationParams::default()),
         }
     }
 }
@@ -456,6 +462,7 @@ mod tests {
             calibration_blocks: 4,
             night_flow: NightFlowParams::default(),
             night_flow_alarms: true,
+            confirmation: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Flow: readings ([`leak_data::Readings`]) → inputs ([`features`]) → normal behaviour of every
 //! pressure sensor ([`pressure`]) and of every metered area ([`balance`]) → change detection on the
-//! residuals ([`detector`]) → candidate pipes ranked by hydraulic signature ([`localise`]) → alarms
+//! residuals ([`detector`]), step alarms confirmed by the area balance ([`confirm`]) → candidate pipes ranked by hydraulic signature ([`localise`]) → alarms
 //! with their explanation ([`score`]). [`model::LeakModel`] bundles everything with its model
 //! card in one JSON file; [`battledim`] scores detections; [`backtest`] and [`report`] replay a
 //! test period.
@@ -17,6 +17,7 @@ pub mod balance;
 pub mod battledim;
 pub mod breaks;
 pub mod calibrate;
+pub mod confirm;
 pub mod detector;
 pub mod features;
 pub mod geometry;

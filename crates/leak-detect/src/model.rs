@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::LeakError;
 use crate::balance::BalanceModel;
+use crate::confirm::BalanceConfirmation;
 use crate::detector::{
     AreaCalibration, DetectorParams, SensorThresholds, calibrate_area, statistics,
 };
@@ -121,6 +122,9 @@ pub struct LeakModel {
     /// Expected night flow of each metered balance (slow leaks).
     #[serde(default)]
     pub night_flows: Vec<NightFlowModel>,
+    /// Noise of each metered balance's excess since a change: confirms step alarms.
+    #[serde(default)]
+    pub confirmations: Vec<BalanceConfirmation>,
 }
 
 impl LeakModelParams {
@@ -368,6 +372,22 @@ impl LeakModelParams {
         } else {
             1.0
         };
+        let confirmations: Vec<BalanceConfirmation> = match &self.detector.confirmation {
+            Some(c) => balance_specs
+                .iter()
+                .map(|b| {
+                    BalanceConfirmation::fit(
+                        &b.name,
+                        &b.series_across(readings, &breaks),
+                        &breaks,
+                        self.detector.reference_steps,
+                        (7 * 24 * 60 / readings.step_minutes) as usize,
+                        2 * self.detector.step_steps + c.hold_steps + 1,
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let tank_levels: Vec<(String, f64)> = levels
             .iter()
             .map(|l| (l.clone(), mean_of(&readings.levels[l])))
@@ -456,6 +476,7 @@ impl LeakModelParams {
             imputation,
             geometry: Geometry::from_network(&net),
             night_flows,
+            confirmations,
         })
     }
 }
@@ -681,7 +702,7 @@ fn card(
         data_sources: sources.sources,
         features,
         algorithm: format!(
-            "per-sensor linear regression of pressure on {} (least squares, refit without >{}σ outliers); step and level change detection on the residuals with thresholds set on out-of-sample training residuals (blocked cross-fitting, {} blocks) for {} false alarms a year over the network (exponential tail of block maxima); candidate pipes ranked by {} signatures (non-negative weighted least squares), {}; night flow against the previous daytime per balance (CUSUM); flow from the week-over-week area balance",
+            "per-sensor linear regression of pressure on {} (least squares, refit without >{}σ outliers); step and level change detection on the residuals with thresholds set on out-of-sample training residuals (blocked cross-fitting, {} blocks) for {} false alarms a year over the network (exponential tail of block maxima); candidate pipes ranked by {} signatures (non-negative weighted least squares), {}; night flow against the previous daytime per balance (CUSUM); step alarms confirmed by the area balance's excess since the change (difference in differences against the same hours a week earlier, {} sds of its training noise within {} steps), which then sizes the leak; otherwise flow from the week-over-week area balance",
             match params.pressure_inputs {
                 PressureInputs::Features => "inflows, tank levels, pumps, time of day and known leaks",
                 PressureInputs::FeaturesAndOtherSensors => "inflows, tank levels, pumps, time of day, known leaks and the other sensors",
@@ -696,7 +717,9 @@ fn card(
             match params.localisation {
                 Localisation::BestFit => "the best fit named first".to_owned(),
                 Localisation::MostLikelyWithin { radius_m } => format!("named first: the pipe with the most likelihood within {radius_m:.0} m of pipe around it"),
-            }
+            },
+            params.detector.confirmation.as_ref().map_or(0.0, |c| c.z),
+            params.detector.confirmation.as_ref().map_or(0, |c| c.hold_steps),
         ),
         parameters: serde_json::json!({
             "detector": params.detector,
@@ -716,6 +739,7 @@ fn card(
             "Découpage de la période d'apprentissage en blocs : le modèle de chaque capteur est réappris sans un bloc puis appliqué à ce bloc, ce qui donne sur toute la période des écarts (mesure − attendu) que le modèle n'a pas vus (les passages où une fuite connue n'était active presque que dans le bloc sont écartés).".into(),
             "Sur ces écarts, par zone : ajustement d'une loi exponentielle à la queue des maxima journaliers de l'indicateur de saut (sur 2 heures) et des maxima sur 2 jours de l'indicateur de niveau ; seuil = la valeur dépassée en moyenne (budget de fausses alertes ÷ nombre de détecteurs) fois par an.".into(),
             "Pour chaque bilan compté : modèle du débit entrant de nuit (de 2 h à 5 h) selon le débit de la journée précédente et les fuites connues, et seuil de son cumul (CUSUM) fixé de la même façon sur des nuits hors échantillon (pas de détecteur de nuit quand une fuite ne ferait presque pas bouger l'écart de nuit).".into(),
+            "Pour chaque bilan compté : mesure, sur la période d'apprentissage, du bruit de l'excès de débit entrant depuis un changement (moyenne depuis le changement moins la moyenne de la veille, moins le même écart une semaine plus tôt), pour chaque durée de 5 minutes à quelques heures. Une alerte de saut de pression n'est émise que si cet excès atteint 2 fois ce bruit dans l'heure qui suit (sinon elle est gardée, non émise, avec sa raison) ; le débit estimé de la fuite est alors cet excès.".into(),
             "Linéarisation de l'hydraulique du réseau à la demande moyenne de la période d'apprentissage, pour obtenir la signature de chaque conduite : de combien la pression de chaque capteur baisse quand cette conduite fuit.".into(),
             "Au calcul des scores : écart = pression mesurée − pression attendue ; une zone passe en alerte quand la baisse d'un capteur (saut ou niveau) dépasse son seuil, ou quand le cumul de nuit de son bilan dépasse le sien ; les conduites candidates sont classées selon que leur signature explique bien ou mal les baisses (distances mesurées le long des conduites) ; le débit de la fuite est le débit entrant de la zone comparé à celui des mêmes heures une semaine plus tôt (ou l'excès de débit de nuit).".into(),
         ],

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::LeakError;
 use crate::balance::{FlowEstimate, estimate_flow};
+use crate::confirm::{BalanceConfirmation, Confirmation, WindowMeans};
 use crate::detector::{Trigger, run_area, statistics};
 use crate::localise::{RankedPipe, rank};
 use crate::model::LeakModel;
@@ -78,6 +79,10 @@ pub struct ScoreOutput {
     /// Night flow against expected consumption, per metered balance.
     #[serde(default)]
     pub night_flows: Vec<NightFlowScores>,
+    /// Pressure step alarms that the area balance did not confirm within the hold (not raised;
+    /// shown so an engineer can see what the pressures alone would have said).
+    #[serde(default)]
+    pub unconfirmed: Vec<Alarm>,
 }
 
 impl ScoreOutput {
@@ -209,6 +214,31 @@ impl LeakModel {
         };
         let mut areas = Vec::new();
         let mut alarms = Vec::new();
+        let mut unconfirmed = Vec::new();
+        let week = (7 * 24 * 60 / readings.step_minutes) as usize;
+        let balance_means: Vec<(
+            &BalanceConfirmation,
+            &crate::features::BalanceSpec,
+            WindowMeans,
+        )> = match &self.params.detector.confirmation {
+            Some(_) => self
+                .confirmations
+                .iter()
+                .filter_map(|c| {
+                    let spec = &self
+                        .balances
+                        .iter()
+                        .find(|b| b.spec.name == c.balance)?
+                        .spec;
+                    Some((
+                        c,
+                        spec,
+                        WindowMeans::new(&spec.series_across(readings, &breaks), &breaks),
+                    ))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         for area in &self.areas {
             let members: Vec<usize> = (0..self.sensors.len())
                 .filter(|&s| self.sensors[s].area == area.name)
@@ -234,7 +264,7 @@ impl LeakModel {
                     deviation[s] = event.deviation[k];
                     sd[s] = event.deviation_sd[k];
                 }
-                alarms.push(self.alarm(
+                let mut alarm = self.alarm(
                     &ctx,
                     &area.name,
                     event.at,
@@ -243,7 +273,39 @@ impl LeakModel {
                     &sd,
                     event.strength,
                     None,
-                ));
+                );
+                let confirmation = match (&self.params.detector.confirmation, event.trigger) {
+                    (Some(params), Trigger::Step) => area
+                        .balance
+                        .as_ref()
+                        .and_then(|b| balance_means.iter().find(|m| &m.0.balance == b))
+                        .zip(readings.index_of(alarm.change_started_at))
+                        .and_then(|((c, spec, means), change)| {
+                            c.confirm(
+                                means,
+                                change,
+                                event.at,
+                                n - 1,
+                                self.params.detector.reference_steps,
+                                week,
+                                params,
+                            )
+                            .map(|r| (r, *spec))
+                        }),
+                    _ => None,
+                };
+                match confirmation {
+                    None => alarms.push(alarm),
+                    Some((c, spec)) => {
+                        let held = c.confirmed_at.is_none();
+                        confirm_explanation(&mut alarm, &c, spec, readings);
+                        if held {
+                            unconfirmed.push(alarm);
+                        } else {
+                            alarms.push(alarm);
+                        }
+                    }
+                }
             }
             areas.push(AreaScores {
                 area: area.name.clone(),
@@ -308,6 +370,7 @@ impl LeakModel {
             areas,
             alarms,
             night_flows,
+            unconfirmed,
         })
     }
 
@@ -508,6 +571,55 @@ impl LeakModel {
                 flow,
                 localisation,
             },
+        }
+    }
+}
+
+/// Records the balance confirmation of a step alarm: a confirmed alarm is raised when the
+/// balance confirmed it and takes the balance excess as its flow; a held one says why it was not
+/// raised.
+fn confirm_explanation(
+    alarm: &mut Alarm,
+    c: &Confirmation,
+    spec: &crate::features::BalanceSpec,
+    readings: &Readings,
+) {
+    let since = alarm.change_started_at.format("%Y-%m-%d %H:%M");
+    match c.confirmed_at {
+        Some(at) => {
+            let pressure_alarm = alarm.detected_at;
+            alarm.detected_at = readings.time(at);
+            let delay = if alarm.detected_at > pressure_alarm {
+                format!(
+                    " (pressure alarm at {}, held until the balance confirmed it)",
+                    pressure_alarm.format("%H:%M")
+                )
+            } else {
+                String::new()
+            };
+            alarm.estimated_flow_m3h = c.excess_m3h;
+            let flow = &mut alarm.explanation.flow;
+            flow.flow_m3h = c.excess_m3h;
+            flow.method = "balance step since the change".into();
+            flow.balance = Some(spec.name.clone());
+            flow.text = format!(
+                "area {} inflow ({}) rose by {:.1} m³/h from {since} to {} against the day before, beyond the same change one week earlier (confirmation threshold {:.1} m³/h){delay}",
+                spec.name,
+                spec.formula(),
+                c.excess_m3h,
+                alarm.detected_at.format("%Y-%m-%d %H:%M"),
+                c.threshold_m3h,
+            );
+            alarm.explanation.summary = format!(
+                "{} The area inflow confirms it: +{:.1} m³/h since {since}.",
+                alarm.explanation.summary, c.excess_m3h
+            );
+        }
+        None => {
+            alarm.explanation.summary = format!(
+                "{} Not raised: the area {} inflow shows {:+.1} m³/h since {since} beyond the same hours one week earlier, below the {:.1} m³/h a leak would add.",
+                alarm.explanation.summary, spec.name, c.excess_m3h, c.threshold_m3h
+            );
         }
     }
 }

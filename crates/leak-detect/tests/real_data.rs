@@ -4,10 +4,13 @@
 //!
 //! Every parameter is set by `train` on the training window (no tuning on the test period). The
 //! bars below are what that honest pipeline measured, minus a margin, so a regression fails:
-//! - 2018 inner validation (train 2018-01-01 → 06-30, test 07-01 → 12-31, 2018 data only): 4/5
-//!   true positives, 5 false alarms, 64.7 % of the perfect economic score;
-//! - the benchmark (train on 2018, test 2019-01-01 → 06-30): 7/10 true positives, 4 false alarms,
-//!   75.0 % of the perfect score.
+//! - 2018 inner validation (train 2018-01-01 → 06-30, test 07-01 → 12-31, 2018 data only): 3/5
+//!   true positives, 3 false alarms, 42.1 % of the perfect economic score (with step alarms
+//!   confirmed by the area balance; before that rule 4/5, 5 false alarms, 64.7 %: the fourth
+//!   "true positive", incipient p810 at 0.2 m³/h, was a pressure step 212 m away whose area
+//!   inflow had fallen by 21 m³/h, i.e. not the leak);
+//! - the benchmark (train on 2018, test 2019-01-01 → 06-30): 7/10 true positives, 2 false alarms,
+//!   76.1 % of the perfect score.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use leak_data::readings::{day_end, day_start};
@@ -114,9 +117,9 @@ fn ltown_inner_validation_2018() {
     );
     assert_eq!(m.leaks_in_scope, 5);
     assert!(m.true_positives >= 3, "true positives {}", m.true_positives);
-    assert!(m.false_alarms <= 7, "false alarms {}", m.false_alarms);
+    assert!(m.false_alarms <= 5, "false alarms {}", m.false_alarms);
     assert!(
-        m.share_of_perfect >= 0.5,
+        m.share_of_perfect >= 0.35,
         "share of perfect {}",
         m.share_of_perfect
     );
@@ -134,7 +137,7 @@ fn ltown_backtest_2019_first_half() {
     );
     assert_eq!(m.leaks_in_scope, 10);
     assert!(m.true_positives >= 6, "true positives {}", m.true_positives);
-    assert!(m.false_alarms <= 5, "false alarms {}", m.false_alarms);
+    assert!(m.false_alarms <= 3, "false alarms {}", m.false_alarms);
     assert!(
         m.share_of_perfect >= 0.65,
         "share of perfect {}",
