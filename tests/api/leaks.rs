@@ -222,6 +222,12 @@ async fn scoring_posted_json_and_csv_gives_the_same_scores() {
     assert_eq!(a["alarms_from"], "2019-01-30 00:00:00");
     assert_eq!(a["areas"], b["areas"]);
     assert_eq!(a["areas"][0]["scores"].as_array().unwrap().len(), 3 * 288);
+    // Alarms the area balance did not confirm are listed apart, each saying why it was held.
+    assert_eq!(a["held_alarms"], b["held_alarms"]);
+    for held in a["held_alarms"].as_array().expect("held_alarms is a list") {
+        let summary = held["explanation"]["summary"].as_str().unwrap_or_default();
+        assert!(summary.contains("Not raised"), "{summary}");
+    }
 }
 
 #[tokio::test]

@@ -503,6 +503,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             "Les fermetures exceptionnelles (travaux, élections) ne sont pas prévues.".into(),
             "Les effets des menus sont appris sur les libellés des plats ; un libellé inhabituel peut ne pas être reconnu.".into(),
             "Aucune donnée personnelle : des agrégats par restaurant et par jour uniquement ; aucune décision individuelle.".into(),
+            "La marge n'est relevée qu'après des jours postérieurs à l'apprentissage : un modèle réentraîné repart de la marge choisie, et un service dont les données s'arrêtent à la date d'apprentissage ne la relève pas ; la commande `prevoir forecast canteen` avec des données à jour le fait.".into(),
         ],
         software: format!("prevoir {}", env!("CARGO_PKG_VERSION")),
     }

@@ -122,6 +122,10 @@ pub struct ScoreAnswer {
     pub alarms_from: String,
     pub areas: Vec<AreaScoreAnswer>,
     pub alarms: Vec<AlarmAnswer>,
+    /// Pressure step alarms that the area's metered inflow did not confirm within the hold: not
+    /// raised, shown so an engineer can see what the pressures alone said, and why they were held.
+    #[serde(default)]
+    pub held_alarms: Vec<AlarmAnswer>,
 }
 
 /// Alarms of the readings the server holds.
