@@ -150,7 +150,9 @@ fn main() -> std::process::ExitCode {
 fn run(command: Command) -> anyhow::Result<()> {
     use cli::{canteen, canteen_model, leaks};
     match command {
-        Command::Data { command: DataCommand::Check { domain } } => match domain {
+        Command::Data {
+            command: DataCommand::Check { domain },
+        } => match domain {
             CheckCommand::Canteen(args) => canteen::check(args),
             CheckCommand::Leaks(args) => leaks::check(args),
         },
@@ -158,13 +160,19 @@ fn run(command: Command) -> anyhow::Result<()> {
             SamplesCommand::Canteen(args) => canteen::samples(args),
             SamplesCommand::Leaks(args) => leaks::samples(args),
         },
-        Command::Features { domain: FeaturesCommand::Canteen(args) } => canteen_model::features(args),
+        Command::Features {
+            domain: FeaturesCommand::Canteen(args),
+        } => canteen_model::features(args),
         Command::Train { domain } => match domain {
             TrainCommand::Canteen(args) => canteen_model::train(args),
             TrainCommand::Leaks(args) => leaks::train(args),
         },
-        Command::Forecast { domain: ForecastCommand::Canteen(args) } => canteen_model::forecast(args),
-        Command::Score { domain: ScoreCommand::Leaks(args) } => leaks::score(args),
+        Command::Forecast {
+            domain: ForecastCommand::Canteen(args),
+        } => canteen_model::forecast(args),
+        Command::Score {
+            domain: ScoreCommand::Leaks(args),
+        } => leaks::score(args),
         Command::Backtest { domain } => match domain {
             BacktestCommand::Canteen(args) => canteen_model::backtest(args),
             BacktestCommand::Leaks(args) => leaks::backtest(args),

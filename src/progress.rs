@@ -11,7 +11,9 @@ pub struct Bar {
 
 impl Bar {
     pub fn new() -> Self {
-        Self { current: Mutex::new(None) }
+        Self {
+            current: Mutex::new(None),
+        }
     }
 }
 

@@ -19,11 +19,23 @@ fn schemathesis_finds_no_failure() {
     let mut path = std::env::var_os("PATH").unwrap_or_default();
     let executable = PathBuf::from(&setting);
     if executable.is_absolute() || executable.components().count() > 1 {
-        let executable = if executable.is_relative() { root.join(executable) } else { executable };
-        assert!(executable.is_file(), "PREVOIR_SCHEMATHESIS={} is not a file", executable.display());
-        let dir = executable.parent().expect("an executable has a parent directory");
-        path = std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)))
-            .expect("a valid PATH");
+        let executable = if executable.is_relative() {
+            root.join(executable)
+        } else {
+            executable
+        };
+        assert!(
+            executable.is_file(),
+            "PREVOIR_SCHEMATHESIS={} is not a file",
+            executable.display()
+        );
+        let dir = executable
+            .parent()
+            .expect("an executable has a parent directory");
+        path = std::env::join_paths(
+            std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)),
+        )
+        .expect("a valid PATH");
     }
     let status = Command::new("bash")
         .arg(root.join("tests/api/schemathesis.sh"))
@@ -32,5 +44,8 @@ fn schemathesis_finds_no_failure() {
         .current_dir(root)
         .status()
         .expect("bash runs");
-    assert!(status.success(), "schemathesis reported failures (see its output above)");
+    assert!(
+        status.success(),
+        "schemathesis reported failures (see its output above)"
+    );
 }

@@ -4,12 +4,14 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Reads every file of the directory (required ones must exist; optional context files are \
+#[command(
+    after_help = "Reads every file of the directory (required ones must exist; optional context files are \
 checked when present), repairs the known quirks and prints what it did: per-file encoding, rows, missing \
 values, repairs; pseudo-sites, outliers set aside, menu coverage, strike days.\n\
 On the first value that breaks a file's schema it stops with `file:line:column: expected …, found …` and \
 exits with status 1.\n\n\
-Examples:\n  prevoir data check canteen\n  prevoir data check canteen --data ../shared/data/nantes --json")]
+Examples:\n  prevoir data check canteen\n  prevoir data check canteen --data ../shared/data/nantes --json"
+)]
 pub struct CheckArgs {
     /// Directory in the Nantes layout (raw/, mappings/, calendar/, context/).
     #[arg(long, default_value = "data-samples/canteen")]
@@ -59,7 +61,12 @@ pub fn samples(args: SamplesArgs) -> anyhow::Result<()> {
         summary.strike_days,
         summary.attendance_rows,
     );
-    let width = summary.files.iter().map(|(path, _)| path.len()).max().unwrap_or(0);
+    let width = summary
+        .files
+        .iter()
+        .map(|(path, _)| path.len())
+        .max()
+        .unwrap_or(0);
     for (path, bytes) in &summary.files {
         println!("  {path:<width$}  {bytes:>9} bytes");
     }

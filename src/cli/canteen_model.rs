@@ -174,7 +174,8 @@ fn learner(arg: LearnerArg) -> Learner {
 /// Loads and validates a data directory, saying which one on failure.
 fn load(dir: &Path) -> anyhow::Result<Loaded> {
     let started = Instant::now();
-    let loaded = canteen_data::load(dir).with_context(|| format!("reading canteen data from {}", dir.display()))?;
+    let loaded = canteen_data::load(dir)
+        .with_context(|| format!("reading canteen data from {}", dir.display()))?;
     eprintln!(
         "read {} canteen-days, {} canteens, {} menu days from {} in {:.1} s",
         loaded.data.attendance.len(),
@@ -196,7 +197,13 @@ fn sources(loaded: &Loaded) -> Vec<prevoir_core::card::DataSource> {
 }
 
 fn last_day(loaded: &Loaded) -> anyhow::Result<NaiveDate> {
-    loaded.data.attendance.iter().map(|a| a.date).max().context("the data set has no attendance rows")
+    loaded
+        .data
+        .attendance
+        .iter()
+        .map(|a| a.date)
+        .max()
+        .context("the data set has no attendance rows")
 }
 
 pub fn train(args: TrainArgs) -> anyhow::Result<()> {
@@ -212,25 +219,54 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         ..TrainConfig::default()
     };
     let outcome = canteen_model::train::train(&loaded.data, &loaded.files, &config, &Bar::new())?;
-    let cutoff = args.until.map_or(last_day(&loaded)?, |u| u - Duration::days(1));
+    let cutoff = args
+        .until
+        .map_or(last_day(&loaded)?, |u| u - Duration::days(1));
     let mut context_data = store::context_snapshot(&loaded.data, cutoff);
     context_data.attendance.retain(|a| a.date <= cutoff);
     let saved = store::save(&args.out, &outcome.model, &context_data)?;
     let card = &outcome.model.card;
     println!("model      {}", card.version);
-    println!("trained on {} canteen-days, {} → {} (fit {:.1} s)", outcome.training_rows, card.training_from, card.training_to, outcome.fit_seconds);
-    println!("horizon    {} day(s); margin {:.2} % chosen on {}", args.horizon, 100.0 * outcome.model.margin.relative_margin, outcome.model.margin.chosen_on);
+    println!(
+        "trained on {} canteen-days, {} → {} (fit {:.1} s)",
+        outcome.training_rows, card.training_from, card.training_to, outcome.fit_seconds
+    );
+    println!(
+        "horizon    {} day(s); margin {:.2} % chosen on {}",
+        args.horizon,
+        100.0 * outcome.model.margin.relative_margin,
+        outcome.model.margin.chosen_on
+    );
     if let Some(v) = &outcome.validation {
-        println!("validation {} (each year forecast by a model trained before it):", v.describe_periods());
-        println!("  {:<28} {:>12} {:>10} {:>12} {:>10}", "", "city over %", "short days", "over % (c-d)", "short meals");
-        for (name, m) in [("model + margin", &v.model), ("agents", &v.agents), ("ridge fallback + margin", &v.fallback)] {
+        println!(
+            "validation {} (each year forecast by a model trained before it):",
+            v.describe_periods()
+        );
+        println!(
+            "  {:<28} {:>12} {:>10} {:>12} {:>10}",
+            "", "city over %", "short days", "over % (c-d)", "short meals"
+        );
+        for (name, m) in [
+            ("model + margin", &v.model),
+            ("agents", &v.agents),
+            ("ridge fallback + margin", &v.fallback),
+        ] {
             println!(
                 "  {:<28} {:>12.2} {:>10} {:>12.2} {:>10.0}",
-                name, m.city.overproduction_pct, m.city.shortage_days, m.overproduction_pct, m.shortage_meals
+                name,
+                m.city.overproduction_pct,
+                m.city.shortage_days,
+                m.overproduction_pct,
+                m.shortage_meals
             );
         }
     }
-    println!("wrote      {}, {}, {}", saved.model.display(), saved.card.display(), saved.context.display());
+    println!(
+        "wrote      {}, {}, {}",
+        saved.model.display(),
+        saved.card.display(),
+        saved.context.display()
+    );
     if let Some(previous) = saved.previous {
         println!("kept       previous model as {}", previous.display());
     }
@@ -245,12 +281,25 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
     let canteens: Vec<String> = match &args.canteen {
         Some(name) => {
             if !loaded.data.canteens.iter().any(|c| &c.name == name) {
-                let names: Vec<&str> = loaded.data.canteens.iter().map(|c| c.name.as_str()).collect();
-                anyhow::bail!("unknown canteen {name:?}; known canteens: {}", names.join(", "));
+                let names: Vec<&str> = loaded
+                    .data
+                    .canteens
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                anyhow::bail!(
+                    "unknown canteen {name:?}; known canteens: {}",
+                    names.join(", ")
+                );
             }
             vec![name.clone()]
         }
-        None => loaded.data.canteens.iter().map(|c| c.name.clone()).collect(),
+        None => loaded
+            .data
+            .canteens
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
     };
     let cutoff = builder.cutoff(args.date);
     let data_end = last_day(&loaded)?;
@@ -275,13 +324,23 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         "{} — horizon {} day(s): information up to {cutoff}{}; model {}",
         args.date.format("%A %Y-%m-%d"),
         model.horizon_days,
-        if cutoff > data_end { format!(" (data ends {data_end})") } else { String::new() },
+        if cutoff > data_end {
+            format!(" (data ends {data_end})")
+        } else {
+            String::new()
+        },
         model.card.version
     );
     if !builder.is_service_day(args.date) {
-        println!("note: canteens do not usually serve meals on {} (holidays, weekend or no-canteen weekday)", args.date);
+        println!(
+            "note: canteens do not usually serve meals on {} (holidays, weekend or no-canteen weekday)",
+            args.date
+        );
     }
-    println!("{:<28} {:>8} {:>8} {:>15}  main factors (meals)", "canteen", "forecast", "order", "80 % interval");
+    println!(
+        "{:<28} {:>8} {:>8} {:>15}  main factors (meals)",
+        "canteen", "forecast", "order", "80 % interval"
+    );
     let (mut total_forecast, mut total_order) = (0.0, 0.0);
     for f in &forecasts {
         total_forecast += f.forecast_meals;
@@ -297,7 +356,10 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         );
     }
     if forecasts.len() > 1 {
-        println!("{:<28} {:>8.0} {:>8.0}", "TOTAL", total_forecast, total_order);
+        println!(
+            "{:<28} {:>8.0} {:>8.0}",
+            "TOTAL", total_forecast, total_order
+        );
     }
     if let Some(need) = forecasts.iter().find_map(|f| f.margin_raised_by) {
         println!(
@@ -311,11 +373,18 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         );
     }
     if let [f] = forecasts.as_slice() {
-        println!("\nbase: usual level {:.0} meals → average day at this level {:.1}", f.explanation.reference_meals, f.explanation.base_meals);
+        println!(
+            "\nbase: usual level {:.0} meals → average day at this level {:.1}",
+            f.explanation.reference_meals, f.explanation.base_meals
+        );
         for g in &f.explanation.groups {
             println!("  {:<26} {:+8.1}", g.label_fr, g.meals);
         }
-        println!("  {:<26} {:8.1} = forecast", "base + contributions", f.explanation.total());
+        println!(
+            "  {:<26} {:8.1} = forecast",
+            "base + contributions",
+            f.explanation.total()
+        );
         if f.order_basis_meals != f.forecast_meals {
             println!(
                 "order basis {:.1}: the forecast without the announced strike's effect ({:+.1}), whose size varies from none to a closure",
@@ -323,7 +392,9 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
                 f.forecast_meals - f.order_basis_meals
             );
         }
-        let level = f.margin_raised_by.map_or(model.margin.relative_margin, |n| n.level);
+        let level = f
+            .margin_raised_by
+            .map_or(model.margin.relative_margin, |n| n.level);
         println!(
             "order {:.0} = ⌈{:.1} × (1 + {:.2} %)⌉: margin {:.2} % scaled for this canteen and a day of type \"{}\"; {}",
             f.order_quantity,
@@ -367,9 +438,14 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         m.canteen_days,
         m.comparable_rows,
         100.0 * m.relative_margin,
-        m.validation.as_ref().map_or("default".to_owned(), |v| v.describe_periods())
+        m.validation
+            .as_ref()
+            .map_or("default".to_owned(), |v| v.describe_periods())
     );
-    println!("{:<30} {:>11} {:>11} {:>12} {:>12} {:>12} {:>9}", "", "city over%", "short days", "worst short", "over% (c-d)", "short meals", "under%");
+    println!(
+        "{:<30} {:>11} {:>11} {:>12} {:>12} {:>12} {:>9}",
+        "", "city over%", "short days", "worst short", "over% (c-d)", "short meals", "under%"
+    );
     for (name, x) in [
         ("model (forecast + margin)", &m.model),
         ("model, margin never raised", &m.model_chosen_level),
@@ -397,20 +473,40 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
             m.needy_days.len(),
             100.0 * m.relative_margin,
             m.recent_window_days,
-            if m.needy_days.is_empty() { String::new() } else {
-                format!(" ({})", m.needy_days.iter().map(|n| format!("{} needed {:.2} %", n.date, 100.0 * n.level)).collect::<Vec<_>>().join(", "))
+            if m.needy_days.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    m.needy_days
+                        .iter()
+                        .map(|n| format!("{} needed {:.2} %", n.date, 100.0 * n.level))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         );
     }
-    println!("strike days in period: {}; largest additivity error: {:.1e} meals", m.strike_days, m.max_additivity_error);
-    println!("wrote {}/predictions.csv, metrics.json, report.html", args.out.display());
+    println!(
+        "strike days in period: {}; largest additivity error: {:.1e} meals",
+        m.strike_days, m.max_additivity_error
+    );
+    println!(
+        "wrote {}/predictions.csv, metrics.json, report.html",
+        args.out.display()
+    );
     Ok(())
 }
 
 pub fn features(args: FeaturesArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
     let written = export_features(&loaded, args.horizon, &args.out)?;
-    println!("wrote {} canteen-days × {} features to {}", written.0, written.1, args.out.display());
+    println!(
+        "wrote {} canteen-days × {} features to {}",
+        written.0,
+        written.1,
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -418,7 +514,13 @@ pub fn features(args: FeaturesArgs) -> anyhow::Result<()> {
 fn export_features(loaded: &Loaded, horizon: u32, out: &Path) -> anyhow::Result<(usize, usize)> {
     let builder = FeatureBuilder::new(&loaded.data, horizon);
     let (first, last) = (
-        loaded.data.attendance.iter().map(|a| a.date).min().context("no attendance rows")?,
+        loaded
+            .data
+            .attendance
+            .iter()
+            .map(|a| a.date)
+            .min()
+            .context("no attendance rows")?,
         last_day(loaded)?,
     );
     let rows = evaluation_rows(&builder, &loaded.data, first, last);
@@ -474,7 +576,12 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .context("no school year in the calendar")?;
     let started = Instant::now();
     let train_rows = training_rows(&builder, &loaded.data, None, holdout_from);
-    let holdout = training_rows(&builder, &loaded.data, Some(holdout_from), last + Duration::days(1));
+    let holdout = training_rows(
+        &builder,
+        &loaded.data,
+        Some(holdout_from),
+        last + Duration::days(1),
+    );
     let feature_seconds = started.elapsed().as_secs_f64();
     let cols = builder.specs().len();
     let to_xy = |rows: &canteen_model::dataset::LabelledRows| {
@@ -483,7 +590,9 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
             .rows
             .iter()
             .zip(&rows.actual)
-            .map(|(r, a)| (a.unwrap_or(0.0) / r.reference_meals).clamp(0.0, canteen_model::dataset::MAX_RATIO))
+            .map(|(r, a)| {
+                (a.unwrap_or(0.0) / r.reference_meals).clamp(0.0, canteen_model::dataset::MAX_RATIO)
+            })
             .collect();
         let w: Vec<f64> = rows.rows.iter().map(|r| r.reference_meals).collect();
         (x, y, w)
@@ -500,28 +609,71 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     let booster = fitted.context("no fit ran")?;
     let fit_seconds = canteen_model::margin::quantile(&mut fit_times, 0.5).unwrap_or(f64::NAN);
-    let rmse = |p: &[f64], t: &[f64]| (p.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / t.len().max(1) as f64).sqrt();
+    let rmse = |p: &[f64], t: &[f64]| {
+        (p.iter().zip(t).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / t.len().max(1) as f64).sqrt()
+    };
     let holdout_rmse = rmse(&booster.predict(&hx), &hy);
     let started = Instant::now();
     let contributions = booster.contributions(&hx);
     let explain_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let config = TrainConfig { horizon_days: args.horizon, ..TrainConfig::default() };
-    canteen_model::train::train(&loaded.data, &loaded.files, &config, &prevoir_core::progress::NoProgress)?;
+    let config = TrainConfig {
+        horizon_days: args.horizon,
+        ..TrainConfig::default()
+    };
+    canteen_model::train::train(
+        &loaded.data,
+        &loaded.files,
+        &config,
+        &prevoir_core::progress::NoProgress,
+    )?;
     let full_train_seconds = started.elapsed().as_secs_f64();
 
-    println!("canteen bench on {} (horizon {} d, {} threads)", args.data.display(), args.horizon, rayon_threads());
+    println!(
+        "canteen bench on {} (horizon {} d, {} threads)",
+        args.data.display(),
+        args.horizon,
+        rayon_threads()
+    );
     println!("{:<52} {:>10}", "step", "seconds");
-    println!("{:<52} {:>10.2}", format!("features for {} + {} canteen-days", train_rows.len(), holdout.len()), feature_seconds);
     println!(
         "{:<52} {:>10.2}",
-        format!("forust fit: {} rows × {cols}, {} trees, depth {} (median of {})", x.rows, params.iterations, params.max_depth, fit_times.len()),
+        format!(
+            "features for {} + {} canteen-days",
+            train_rows.len(),
+            holdout.len()
+        ),
+        feature_seconds
+    );
+    println!(
+        "{:<52} {:>10.2}",
+        format!(
+            "forust fit: {} rows × {cols}, {} trees, depth {} (median of {})",
+            x.rows,
+            params.iterations,
+            params.max_depth,
+            fit_times.len()
+        ),
         fit_seconds
     );
-    println!("{:<52} {:>10.2}", format!("TreeSHAP for {} rows ({:.1} µs/row)", contributions.len(), 1e6 * explain_seconds / contributions.len().max(1) as f64), explain_seconds);
-    println!("{:<52} {:>10.2}", "`train canteen` (validation fit + final fit, all data)", full_train_seconds);
-    println!("holdout RMSE of the ratio (forust): {holdout_rmse:.4} on {} rows from {holdout_from}", hy.len());
+    println!(
+        "{:<52} {:>10.2}",
+        format!(
+            "TreeSHAP for {} rows ({:.1} µs/row)",
+            contributions.len(),
+            1e6 * explain_seconds / contributions.len().max(1) as f64
+        ),
+        explain_seconds
+    );
+    println!(
+        "{:<52} {:>10.2}",
+        "`train canteen` (validation fit + final fit, all data)", full_train_seconds
+    );
+    println!(
+        "holdout RMSE of the ratio (forust): {holdout_rmse:.4} on {} rows from {holdout_from}",
+        hy.len()
+    );
 
     // The peer: LightGBM on exactly the same Parquet rows and settings.
     export_features(&loaded, args.horizon, &args.parquet)?;
@@ -534,7 +686,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .output();
     match output {
         Ok(out) if out.status.success() => {
-            let peer: PeerFit = serde_json::from_slice(&out.stdout).context("reading the LightGBM script's JSON")?;
+            let peer: PeerFit = serde_json::from_slice(&out.stdout)
+                .context("reading the LightGBM script's JSON")?;
             println!(
                 "{}: fit {:.2} s (median of {}) on {} rows, holdout RMSE {:.4} → time ratio forust / {} = {:.2}×",
                 peer.engine,
@@ -546,8 +699,17 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 fit_seconds / peer.fit_seconds
             );
         }
-        Ok(out) => eprintln!("LightGBM comparison skipped: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("failed")),
-        Err(e) => eprintln!("LightGBM comparison skipped: cannot run {}: {e}", args.python),
+        Ok(out) => eprintln!(
+            "LightGBM comparison skipped: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("failed")
+        ),
+        Err(e) => eprintln!(
+            "LightGBM comparison skipped: cannot run {}: {e}",
+            args.python
+        ),
     }
     Ok(())
 }

@@ -23,7 +23,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let canteen_out = args.out.join("canteen");
     let leaks_out = args.out.join("leaks");
 
-    println!("== Canteens: a small town's 7 canteens (data-samples/canteen), school year 2017-2018 forecast 28 days ahead\n");
+    println!(
+        "== Canteens: a small town's 7 canteens (data-samples/canteen), school year 2017-2018 forecast 28 days ahead\n"
+    );
     canteen_model::backtest(canteen_model::BacktestArgs {
         data: PathBuf::from("data-samples/canteen"),
         test_from: date("2017-09-04")?,
@@ -32,10 +34,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         out: canteen_out.clone(),
         learner: canteen_model::LearnerArg::Gbm,
         // A town of ~1,000 meals a day: spare meals in proportion to Nantes' 180 for ~14,000.
-        margin: canteen_model::MarginArgs { spare_meals: 15.0, ..Default::default() },
+        margin: canteen_model::MarginArgs {
+            spare_meals: 15.0,
+            ..Default::default()
+        },
     })?;
 
-    println!("\n== Leaks: a small network with injected leaks (data-samples/leaks), 3 weeks of training, 3 weeks of test\n");
+    println!(
+        "\n== Leaks: a small network with injected leaks (data-samples/leaks), 3 weeks of training, 3 weeks of test\n"
+    );
     let sample = |name: &str| PathBuf::from("data-samples/leaks").join(name);
     leaks::backtest(leaks::BacktestArgs {
         network: sample("network.inp"),
@@ -53,9 +60,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         out: leaks_out.clone(),
     })?;
 
-    println!("\nDone in {:.0} s. Open the reports in a browser:", started.elapsed().as_secs_f64());
+    println!(
+        "\nDone in {:.0} s. Open the reports in a browser:",
+        started.elapsed().as_secs_f64()
+    );
     println!("  {}", canteen_out.join("report.html").display());
     println!("  {}", leaks_out.join("report.html").display());
-    println!("Next: `prevoir forecast canteen --date 2018-06-05` (shipped model in models/canteen), `prevoir serve`.");
+    println!(
+        "Next: `prevoir forecast canteen --date 2018-06-05` (shipped model in models/canteen), `prevoir serve`."
+    );
     Ok(())
 }

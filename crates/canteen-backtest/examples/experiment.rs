@@ -23,32 +23,91 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(rate) = std::env::var("PREVOIR_LEARNING_RATE") {
         gbm.learning_rate = rate.parse()?;
     }
-    eprintln!("{} trees, learning rate {}, depth {}", gbm.iterations, gbm.learning_rate, gbm.max_depth);
-    let train = TrainConfig { horizon_days: horizon, learner: Learner::Gbm(gbm), ..TrainConfig::default() };
+    eprintln!(
+        "{} trees, learning rate {}, depth {}",
+        gbm.iterations, gbm.learning_rate, gbm.max_depth
+    );
+    let train = TrainConfig {
+        horizon_days: horizon,
+        learner: Learner::Gbm(gbm),
+        ..TrainConfig::default()
+    };
     let mut train = train;
     if let Ok(years) = std::env::var("PREVOIR_VALIDATION_YEARS") {
         train.validation_years = years.parse()?;
     }
-    let config = BacktestConfig { test_from: from, test_to: to, train };
-    let result = run(&loaded.data, &loaded.files, &config, &prevoir_core::progress::NoProgress)?;
+    let config = BacktestConfig {
+        test_from: from,
+        test_to: to,
+        train,
+    };
+    let result = run(
+        &loaded.data,
+        &loaded.files,
+        &config,
+        &prevoir_core::progress::NoProgress,
+    )?;
     if let Some(out) = args.get(5) {
-        canteen_backtest::output::write(std::path::Path::new(out), &result.predictions, &result.metrics)?;
+        canteen_backtest::output::write(
+            std::path::Path::new(out),
+            &result.predictions,
+            &result.metrics,
+        )?;
         canteen_backtest::report::write(std::path::Path::new(out), &result)?;
     }
     let m = &result.metrics;
-    eprintln!("done in {:.1}s (fit {:.1}s, {} rows)", started.elapsed().as_secs_f64(), m.fit_seconds, m.training_rows);
-    println!("margin {:.2}%  comparable {}", 100.0 * m.relative_margin, m.comparable_rows);
-    for (name, x) in [("model", &m.model), ("agents", &m.agents), ("ridge", &m.fallback), ("nomargin", &m.model_no_margin), ("model-ns", &m.model_excluding_strikes), ("agents-ns", &m.agents_excluding_strikes)] {
+    eprintln!(
+        "done in {:.1}s (fit {:.1}s, {} rows)",
+        started.elapsed().as_secs_f64(),
+        m.fit_seconds,
+        m.training_rows
+    );
+    println!(
+        "margin {:.2}%  comparable {}",
+        100.0 * m.relative_margin,
+        m.comparable_rows
+    );
+    for (name, x) in [
+        ("model", &m.model),
+        ("agents", &m.agents),
+        ("ridge", &m.fallback),
+        ("nomargin", &m.model_no_margin),
+        ("model-ns", &m.model_excluding_strikes),
+        ("agents-ns", &m.agents_excluding_strikes),
+    ] {
         println!(
             "{:<10} city over {:6.2}%  short days {:3}  worst {:5.0}  | c-d over {:6.2}%  short meals {:7.0}  under {:5.1}%  MAE {:5.2}  cityMAE {:6.1}",
-            name, x.city.overproduction_pct, x.city.shortage_days, x.city.worst_shortfall, x.overproduction_pct, x.shortage_meals,
-            x.under_forecast_rate_pct, x.mean_absolute_error, x.city.mean_absolute_error
+            name,
+            x.city.overproduction_pct,
+            x.city.shortage_days,
+            x.city.worst_shortfall,
+            x.overproduction_pct,
+            x.shortage_meals,
+            x.under_forecast_rate_pct,
+            x.mean_absolute_error,
+            x.city.mean_absolute_error
         );
     }
     if let Some(v) = &m.validation {
-        println!("validation {}: chosen {:.2}% binding {:?}", v.describe_periods(), 100.0 * v.chosen_margin, v.binding_days);
-        for (name, x) in [("model", &v.model), ("agents", &v.agents), ("ridge", &v.fallback)] {
-            println!("  {:<8} city over {:6.2}% short days {:3} | c-d over {:6.2}% short meals {:7.0}", name, x.city.overproduction_pct, x.city.shortage_days, x.overproduction_pct, x.shortage_meals);
+        println!(
+            "validation {}: chosen {:.2}% binding {:?}",
+            v.describe_periods(),
+            100.0 * v.chosen_margin,
+            v.binding_days
+        );
+        for (name, x) in [
+            ("model", &v.model),
+            ("agents", &v.agents),
+            ("ridge", &v.fallback),
+        ] {
+            println!(
+                "  {:<8} city over {:6.2}% short days {:3} | c-d over {:6.2}% short meals {:7.0}",
+                name,
+                x.city.overproduction_pct,
+                x.city.shortage_days,
+                x.overproduction_pct,
+                x.shortage_meals
+            );
         }
     }
     for f in result.factors.iter().take(12) {
@@ -57,7 +116,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut worst: Vec<_> = result.city_days.iter().collect();
     worst.sort_by(|a, b| (a.order_quantity - a.actual).total_cmp(&(b.order_quantity - b.actual)));
     for d in worst.iter().take(6) {
-        println!("  short {} actual {:.0} order {:.0} agents {:.0} strike {} {:?}", d.date, d.actual, d.order_quantity, d.agents, d.strike, d.reasons);
+        println!(
+            "  short {} actual {:.0} order {:.0} agents {:.0} strike {} {:?}",
+            d.date, d.actual, d.order_quantity, d.agents, d.strike, d.reasons
+        );
     }
     Ok(())
 }

@@ -14,9 +14,15 @@ pub use run::{BacktestConfig, BacktestResult, PredictionRow, run};
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
     #[error("the test period {from}..{to} is empty or reversed")]
-    EmptyPeriod { from: chrono::NaiveDate, to: chrono::NaiveDate },
+    EmptyPeriod {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
     #[error("no canteen-day with attendance data in the test period {from}..{to}")]
-    NoTestDays { from: chrono::NaiveDate, to: chrono::NaiveDate },
+    NoTestDays {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
     #[error(transparent)]
     Model(#[from] canteen_model::ModelError),
     #[error("{path}: {source}")]

@@ -9,14 +9,24 @@ use std::path::Path;
 use canteen_model::metrics::{Metrics, Scored};
 use prevoir_core::atomic::write_atomic;
 
-use crate::run::{BacktestMetrics, PredictionRow};
 use crate::BacktestError;
+use crate::run::{BacktestMetrics, PredictionRow};
 
-pub const PREDICTIONS_HEADER: [&str; 7] =
-    ["date", "canteen", "horizon_days", "actual", "agents_forecast", "forecast", "order_quantity"];
+pub const PREDICTIONS_HEADER: [&str; 7] = [
+    "date",
+    "canteen",
+    "horizon_days",
+    "actual",
+    "agents_forecast",
+    "forecast",
+    "order_quantity",
+];
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BacktestError + '_ {
-    move |source| BacktestError::Io { path: path.display().to_string(), source }
+    move |source| BacktestError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Serialises predictions as CSV text.
@@ -39,7 +49,11 @@ pub fn predictions_csv(rows: &[PredictionRow]) -> String {
 }
 
 /// Writes `predictions.csv` and `metrics.json` into `dir`.
-pub fn write(dir: &Path, rows: &[PredictionRow], metrics: &BacktestMetrics) -> Result<(), BacktestError> {
+pub fn write(
+    dir: &Path,
+    rows: &[PredictionRow],
+    metrics: &BacktestMetrics,
+) -> Result<(), BacktestError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let predictions = dir.join("predictions.csv");
     write_atomic(&predictions, predictions_csv(rows).as_bytes()).map_err(io(&predictions))?;
@@ -54,11 +68,26 @@ pub fn write(dir: &Path, rows: &[PredictionRow], metrics: &BacktestMetrics) -> R
 
 /// Reads a `predictions.csv` back.
 pub fn read_predictions(path: &Path) -> Result<Vec<PredictionRow>, BacktestError> {
-    let fail = |line: u64, message: String| BacktestError::Predictions { path: format!("{}:{line}", path.display()), message };
+    let fail = |line: u64, message: String| BacktestError::Predictions {
+        path: format!("{}:{line}", path.display()),
+        message,
+    };
     let mut reader = csv::Reader::from_path(path).map_err(|e| fail(0, e.to_string()))?;
-    let header: Vec<String> = reader.headers().map_err(|e| fail(1, e.to_string()))?.iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(1, e.to_string()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     if header != PREDICTIONS_HEADER {
-        return Err(fail(1, format!("expected header {}, found {}", PREDICTIONS_HEADER.join(","), header.join(","))));
+        return Err(fail(
+            1,
+            format!(
+                "expected header {}, found {}",
+                PREDICTIONS_HEADER.join(","),
+                header.join(",")
+            ),
+        ));
     }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -70,17 +99,30 @@ pub fn read_predictions(path: &Path) -> Result<Vec<PredictionRow>, BacktestError
             if text.is_empty() {
                 return Ok(None);
             }
-            text.parse().map(Some).map_err(|_| fail(line, format!("column {}: expected an integer, found {text:?}", j + 1)))
+            text.parse().map(Some).map_err(|_| {
+                fail(
+                    line,
+                    format!("column {}: expected an integer, found {text:?}", j + 1),
+                )
+            })
         };
         rows.push(PredictionRow {
-            date: field(0)
-                .parse::<NaiveDate>()
-                .map_err(|_| fail(line, format!("column 1: expected a date YYYY-MM-DD, found {:?}", field(0))))?,
+            date: field(0).parse::<NaiveDate>().map_err(|_| {
+                fail(
+                    line,
+                    format!("column 1: expected a date YYYY-MM-DD, found {:?}", field(0)),
+                )
+            })?,
             canteen: field(1).to_owned(),
             horizon_days: int(2)?.unwrap_or(0),
             actual: int(3)?,
             agents_forecast: int(4)?,
-            forecast: field(5).parse().map_err(|_| fail(line, format!("column 6: expected a number, found {:?}", field(5))))?,
+            forecast: field(5).parse().map_err(|_| {
+                fail(
+                    line,
+                    format!("column 6: expected a number, found {:?}", field(5)),
+                )
+            })?,
             order_quantity: int(6)?.unwrap_or(0),
         });
     }
@@ -93,11 +135,22 @@ pub fn metrics_from_predictions(rows: &[PredictionRow], spare_meals: f64) -> (Me
     let mut theirs = Vec::new();
     for r in rows {
         if let (Some(actual), Some(agents)) = (r.actual, r.agents_forecast) {
-            ours.push(Scored { date: r.date, actual: f64::from(actual), quantity: f64::from(r.order_quantity) });
-            theirs.push(Scored { date: r.date, actual: f64::from(actual), quantity: f64::from(agents) });
+            ours.push(Scored {
+                date: r.date,
+                actual: f64::from(actual),
+                quantity: f64::from(r.order_quantity),
+            });
+            theirs.push(Scored {
+                date: r.date,
+                actual: f64::from(actual),
+                quantity: f64::from(agents),
+            });
         }
     }
-    (Metrics::compute(&ours, spare_meals), Metrics::compute(&theirs, spare_meals))
+    (
+        Metrics::compute(&ours, spare_meals),
+        Metrics::compute(&theirs, spare_meals),
+    )
 }
 
 #[cfg(test)]
@@ -127,7 +180,9 @@ mod tests {
             },
         ];
         let text = predictions_csv(&rows);
-        assert!(text.starts_with("date,canteen,horizon_days,actual,agents_forecast,forecast,order_quantity\n"));
+        assert!(text.starts_with(
+            "date,canteen,horizon_days,actual,agents_forecast,forecast,order_quantity\n"
+        ));
         assert!(text.contains("2017-09-04,EMILE PEHANT ,28,,120,111.25,118\n"));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("predictions.csv");
@@ -141,6 +196,9 @@ mod tests {
         let path = dir.path().join("predictions.csv");
         std::fs::write(&path, "date,canteen,horizon_days,actual,agents_forecast,forecast,order_quantity\n2017-09-04,A,28,x,,1,2\n").unwrap();
         let message = read_predictions(&path).unwrap_err().to_string();
-        assert!(message.ends_with("predictions.csv:2: column 4: expected an integer, found \"x\""), "{message}");
+        assert!(
+            message.ends_with("predictions.csv:2: column 4: expected an integer, found \"x\""),
+            "{message}"
+        );
     }
 }

@@ -9,8 +9,8 @@ use prevoir_core::atomic::write_atomic;
 use report_html::chart::PALETTE;
 use report_html::{BarChart, LineChart, Page, Series, Table};
 
-use crate::run::BacktestResult;
 use crate::BacktestError;
+use crate::run::BacktestResult;
 
 fn pct(v: f64) -> String {
     format!("{v:.2} %")
@@ -53,29 +53,74 @@ agents' forecast are known.",
         m.comparable_rows
     ));
     page.key_figures(&[
-        ("City overproduction, model".into(), pct(m.model.city.overproduction_pct)),
-        ("City overproduction, agents".into(), pct(m.agents.city.overproduction_pct)),
-        (format!("City shortage days (> {:.0} meals), model / agents", m.model.city.spare_meals),
-            format!("{} / {}", m.model.city.shortage_days, m.agents.city.shortage_days)),
-        ("Per canteen-day overproduction, model / agents".into(),
-            format!("{} / {}", pct(m.model.overproduction_pct), pct(m.agents.overproduction_pct))),
-        ("Shortage meals, model / agents".into(), format!("{} / {}", meals(m.model.shortage_meals), meals(m.agents.shortage_meals))),
+        (
+            "City overproduction, model".into(),
+            pct(m.model.city.overproduction_pct),
+        ),
+        (
+            "City overproduction, agents".into(),
+            pct(m.agents.city.overproduction_pct),
+        ),
+        (
+            format!(
+                "City shortage days (> {:.0} meals), model / agents",
+                m.model.city.spare_meals
+            ),
+            format!(
+                "{} / {}",
+                m.model.city.shortage_days, m.agents.city.shortage_days
+            ),
+        ),
+        (
+            "Per canteen-day overproduction, model / agents".into(),
+            format!(
+                "{} / {}",
+                pct(m.model.overproduction_pct),
+                pct(m.agents.overproduction_pct)
+            ),
+        ),
+        (
+            "Shortage meals, model / agents".into(),
+            format!(
+                "{} / {}",
+                meals(m.model.shortage_meals),
+                meals(m.agents.shortage_meals)
+            ),
+        ),
     ]);
 
     page.heading("Side by side");
     let mut table = Table::new(&[
-        "order quantities", "city overproduction", "city shortage days", "worst city shortfall", "overproduction (canteen-days)",
-        "shortage meals", "under-forecast days", "MAE (meals)",
+        "order quantities",
+        "city overproduction",
+        "city shortage days",
+        "worst city shortfall",
+        "overproduction (canteen-days)",
+        "shortage meals",
+        "under-forecast days",
+        "MAE (meals)",
     ]);
     metrics_row(&mut table, "model (forecast + margin)", &m.model);
     if m.recent_window_days > 0 {
-        metrics_row(&mut table, "model, margin never raised", &m.model_chosen_level);
+        metrics_row(
+            &mut table,
+            "model, margin never raised",
+            &m.model_chosen_level,
+        );
     }
     metrics_row(&mut table, "agents' forecast", &m.agents);
     metrics_row(&mut table, "ridge fallback + chosen margin", &m.fallback);
     metrics_row(&mut table, "model, no margin", &m.model_no_margin);
-    metrics_row(&mut table, "model, excluding strike days", &m.model_excluding_strikes);
-    metrics_row(&mut table, "agents, excluding strike days", &m.agents_excluding_strikes);
+    metrics_row(
+        &mut table,
+        "model, excluding strike days",
+        &m.model_excluding_strikes,
+    );
+    metrics_row(
+        &mut table,
+        "agents, excluding strike days",
+        &m.agents_excluding_strikes,
+    );
     page.table(&table);
     page.note(&format!(
         "{} strike day(s) in the period. Beyond 2 days strikes are not known: on those days the model forecasts a normal day.",
@@ -83,37 +128,77 @@ agents' forecast are known.",
     ));
 
     page.heading("Trade-off: overproduction against shortage");
-    let canteen_curve: Vec<(f64, f64)> = m.curve.iter().map(|p| (p.metrics.shortage_meals, p.metrics.overproduction_pct)).collect();
+    let canteen_curve: Vec<(f64, f64)> = m
+        .curve
+        .iter()
+        .map(|p| (p.metrics.shortage_meals, p.metrics.overproduction_pct))
+        .collect();
     let chosen = vec![(m.model.shortage_meals, m.model.overproduction_pct)];
     let agents = vec![(m.agents.shortage_meals, m.agents.overproduction_pct)];
     page.raw(
-        &LineChart::new("Per canteen-day, margins 0–25 %", "shortage meals over the period", "overproduction (%)")
-            .series(Series::line("model at each margin", PALETTE[0], canteen_curve))
-            .series(Series::line("chosen margin", PALETTE[2], chosen).markers())
-            .series(Series::line("agents", PALETTE[1], agents).markers())
-            .y_from_zero()
-            .to_svg(),
+        &LineChart::new(
+            "Per canteen-day, margins 0–25 %",
+            "shortage meals over the period",
+            "overproduction (%)",
+        )
+        .series(Series::line(
+            "model at each margin",
+            PALETTE[0],
+            canteen_curve,
+        ))
+        .series(Series::line("chosen margin", PALETTE[2], chosen).markers())
+        .series(Series::line("agents", PALETTE[1], agents).markers())
+        .y_from_zero()
+        .to_svg(),
     );
-    let city_curve: Vec<(f64, f64)> =
-        m.curve.iter().map(|p| (100.0 * p.relative_margin, p.metrics.city.overproduction_pct)).collect();
-    let short_days: Vec<(f64, f64)> =
-        m.curve.iter().map(|p| (100.0 * p.relative_margin, p.metrics.city.shortage_days as f64)).collect();
+    let city_curve: Vec<(f64, f64)> = m
+        .curve
+        .iter()
+        .map(|p| (100.0 * p.relative_margin, p.metrics.city.overproduction_pct))
+        .collect();
+    let short_days: Vec<(f64, f64)> = m
+        .curve
+        .iter()
+        .map(|p| {
+            (
+                100.0 * p.relative_margin,
+                p.metrics.city.shortage_days as f64,
+            )
+        })
+        .collect();
     page.raw(
-        &LineChart::new("City-wide, by margin", "margin (%)", "overproduction (%) / shortage days")
-            .series(Series::line("city overproduction (%)", PALETTE[0], city_curve))
-            .series(Series::line("city shortage days", PALETTE[1], short_days))
-            .series(Series::line("agents' city overproduction (%)", PALETTE[6], vec![
-                (0.0, m.agents.city.overproduction_pct),
-                (25.0, m.agents.city.overproduction_pct),
-            ]).dashed())
-            .y_from_zero()
-            .to_svg(),
+        &LineChart::new(
+            "City-wide, by margin",
+            "margin (%)",
+            "overproduction (%) / shortage days",
+        )
+        .series(Series::line(
+            "city overproduction (%)",
+            PALETTE[0],
+            city_curve,
+        ))
+        .series(Series::line("city shortage days", PALETTE[1], short_days))
+        .series(
+            Series::line(
+                "agents' city overproduction (%)",
+                PALETTE[6],
+                vec![
+                    (0.0, m.agents.city.overproduction_pct),
+                    (25.0, m.agents.city.overproduction_pct),
+                ],
+            )
+            .dashed(),
+        )
+        .y_from_zero()
+        .to_svg(),
     );
 
     page.heading("City daily totals");
     let x = |d: NaiveDate| f64::from(d.num_days_from_ce());
     let days = &result.city_days;
-    let series = |f: fn(&crate::run::CityDay) -> f64| days.iter().map(|d| (x(d.date), f(d))).collect::<Vec<_>>();
+    let series = |f: fn(&crate::run::CityDay) -> f64| {
+        days.iter().map(|d| (x(d.date), f(d))).collect::<Vec<_>>()
+    };
     let mut ticks = Vec::new();
     let mut last_month = 0;
     for d in days {
@@ -122,12 +207,24 @@ agents' forecast are known.",
             ticks.push((x(d.date), d.date.format("%b %y").to_string()));
         }
     }
-    let strikes: Vec<(f64, f64)> = days.iter().filter(|d| d.strike).map(|d| (x(d.date) - 0.5, x(d.date) + 0.5)).collect();
+    let strikes: Vec<(f64, f64)> = days
+        .iter()
+        .filter(|d| d.strike)
+        .map(|d| (x(d.date) - 0.5, x(d.date) + 0.5))
+        .collect();
     page.raw(
         &LineChart::new("Meals per day, all canteens", "day", "meals")
             .series(Series::line("served", PALETTE[6], series(|d| d.actual)))
-            .series(Series::line("agents' forecast", PALETTE[1], series(|d| d.agents)))
-            .series(Series::line("model order quantity", PALETTE[0], series(|d| d.order_quantity)))
+            .series(Series::line(
+                "agents' forecast",
+                PALETTE[1],
+                series(|d| d.agents),
+            ))
+            .series(Series::line(
+                "model order quantity",
+                PALETTE[0],
+                series(|d| d.order_quantity),
+            ))
             .series(Series::line("model forecast", PALETTE[2], series(|d| d.forecast)).dashed())
             .bands("strike day", strikes)
             .x_ticks(ticks)
@@ -135,10 +232,20 @@ agents' forecast are known.",
     );
 
     page.heading("Top factors");
-    let bars: Vec<(String, f64)> =
-        result.factors.iter().take(15).map(|f| (f.label_en.clone(), f.mean_abs_meals)).collect();
+    let bars: Vec<(String, f64)> = result
+        .factors
+        .iter()
+        .take(15)
+        .map(|f| (f.label_en.clone(), f.mean_abs_meals))
+        .collect();
     page.raw(&BarChart::new("Mean absolute contribution per canteen-day", "meals", bars).to_svg());
-    let mut table = Table::new(&["factor", "group", "mean |effect| (meals)", "largest effect", "where"]);
+    let mut table = Table::new(&[
+        "factor",
+        "group",
+        "mean |effect| (meals)",
+        "largest effect",
+        "where",
+    ]);
     for f in result.factors.iter().take(15) {
         table.row(&[
             format!("{} / {}", f.label_fr, f.label_en),
@@ -152,8 +259,20 @@ agents' forecast are known.",
 
     page.heading("Worst days, city-wide");
     let mut worst: Vec<&crate::run::CityDay> = days.iter().collect();
-    worst.sort_by(|a, b| (b.order_quantity - b.actual).abs().total_cmp(&(a.order_quantity - a.actual).abs()));
-    let mut table = Table::new(&["date", "served", "model order", "agents", "model − served", "strike", "main reasons (model)"]);
+    worst.sort_by(|a, b| {
+        (b.order_quantity - b.actual)
+            .abs()
+            .total_cmp(&(a.order_quantity - a.actual).abs())
+    });
+    let mut table = Table::new(&[
+        "date",
+        "served",
+        "model order",
+        "agents",
+        "model − served",
+        "strike",
+        "main reasons (model)",
+    ]);
     for d in worst.iter().take(12) {
         table.row(&[
             d.date.format("%a %Y-%m-%d").to_string(),
@@ -161,7 +280,11 @@ agents' forecast are known.",
             meals(d.order_quantity),
             meals(d.agents),
             format!("{:+.0}", d.order_quantity - d.actual),
-            if d.strike { "yes".into() } else { String::new() },
+            if d.strike {
+                "yes".into()
+            } else {
+                String::new()
+            },
             d.reasons.join("; "),
         ]);
     }
@@ -179,8 +302,14 @@ the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
             v.binding_days.iter().take(4).map(|(d, m)| format!("{d} ({:.2} %)", 100.0 * m)).collect::<Vec<_>>().join(", ")
         ));
         let mut table = Table::new(&[
-            "validation year", "city overproduction", "city shortage days", "worst city shortfall", "overproduction (canteen-days)",
-            "shortage meals", "under-forecast days", "MAE (meals)",
+            "validation year",
+            "city overproduction",
+            "city shortage days",
+            "worst city shortfall",
+            "overproduction (canteen-days)",
+            "shortage meals",
+            "under-forecast days",
+            "MAE (meals)",
         ]);
         metrics_row(&mut table, "model at chosen margin", &v.model);
         metrics_row(&mut table, "agents", &v.agents);
@@ -197,7 +326,12 @@ the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
                 m.needy_days.len(),
                 m.needy_days
                     .iter()
-                    .map(|n| format!("{} ({} meals beyond the spare meals; needed {:.2} %)", n.date, meals(n.shortfall_at_chosen), 100.0 * n.level))
+                    .map(|n| format!(
+                        "{} ({} meals beyond the spare meals; needed {:.2} %)",
+                        n.date,
+                        meals(n.shortfall_at_chosen),
+                        100.0 * n.level
+                    ))
                     .collect::<Vec<_>>()
                     .join(", "),
                 m.raised_margin_days
@@ -230,6 +364,8 @@ the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
 /// Writes `report.html` into `dir`.
 pub fn write(dir: &Path, result: &BacktestResult) -> Result<(), BacktestError> {
     let path = dir.join("report.html");
-    write_atomic(&path, render(result).as_bytes())
-        .map_err(|source| BacktestError::Io { path: path.display().to_string(), source })
+    write_atomic(&path, render(result).as_bytes()).map_err(|source| BacktestError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }

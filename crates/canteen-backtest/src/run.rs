@@ -115,7 +115,13 @@ pub struct BacktestResult {
 }
 
 fn scored(rows: &[(NaiveDate, f64, f64)]) -> Vec<Scored> {
-    rows.iter().map(|(date, actual, quantity)| Scored { date: *date, actual: *actual, quantity: *quantity }).collect()
+    rows.iter()
+        .map(|(date, actual, quantity)| Scored {
+            date: *date,
+            actual: *actual,
+            quantity: *quantity,
+        })
+        .collect()
 }
 
 /// Runs the backtest.
@@ -129,7 +135,10 @@ pub fn run(
     if to < from {
         return Err(BacktestError::EmptyPeriod { from, to });
     }
-    let train_config = TrainConfig { until: Some(from), ..config.train.clone() };
+    let train_config = TrainConfig {
+        until: Some(from),
+        ..config.train.clone()
+    };
     let outcome = train(data, files, &train_config, progress)?;
     let model = &outcome.model;
     let spare = train_config.spare_meals;
@@ -159,9 +168,15 @@ pub fn run(
     let mut max_additivity_error = 0.0_f64;
     let mut factor_abs: BTreeMap<String, (f64, f64, String, NaiveDate)> = BTreeMap::new();
     for (forecast, (actual, agents)) in forecasts.iter().zip(rows.actual.iter().zip(&rows.agents)) {
-        max_additivity_error = max_additivity_error.max((forecast.explanation.total() - forecast.forecast_meals).abs());
+        max_additivity_error = max_additivity_error
+            .max((forecast.explanation.total() - forecast.forecast_meals).abs());
         for c in &forecast.explanation.contributions {
-            let entry = factor_abs.entry(c.feature.clone()).or_insert((0.0, 0.0, String::new(), forecast.date));
+            let entry = factor_abs.entry(c.feature.clone()).or_insert((
+                0.0,
+                0.0,
+                String::new(),
+                forecast.date,
+            ));
             entry.0 += c.meals.abs();
             if c.meals.abs() > entry.1.abs() {
                 entry.1 = c.meals;
@@ -192,7 +207,9 @@ pub fn run(
     let mut evaluated = Vec::new();
     for i in 0..n {
         let p = &predictions[i];
-        let (Some(actual), Some(agents)) = (p.actual, p.agents_forecast) else { continue };
+        let (Some(actual), Some(agents)) = (p.actual, p.agents_forecast) else {
+            continue;
+        };
         let (actual, agents) = (f64::from(actual), f64::from(agents));
         let q = f64::from(p.order_quantity);
         ours.push((p.date, actual, q));
@@ -260,7 +277,11 @@ pub fn run(
             .map(|f| f.date)
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
-        needy_days: recent.days().filter(|n| n.level > model.margin.relative_margin).copied().collect(),
+        needy_days: recent
+            .days()
+            .filter(|n| n.level > model.margin.relative_margin)
+            .copied()
+            .collect(),
         model_no_margin: Metrics::compute(&scored(&central), spare),
         model_excluding_strikes: Metrics::compute(&scored(&ours_ns), spare),
         agents_excluding_strikes: Metrics::compute(&scored(&theirs_ns), spare),
@@ -272,7 +293,13 @@ pub fn run(
         max_additivity_error,
         model_version: model.card.version.clone(),
     };
-    Ok(BacktestResult { predictions, metrics, factors, city_days, card: model.card.clone() })
+    Ok(BacktestResult {
+        predictions,
+        metrics,
+        factors,
+        city_days,
+        card: model.card.clone(),
+    })
 }
 
 /// City-wide daily totals on the comparison rows, with the day's main reasons.
@@ -283,7 +310,9 @@ fn city_days(
 ) -> Vec<CityDay> {
     let mut days: BTreeMap<NaiveDate, (CityDay, HashMap<String, f64>)> = BTreeMap::new();
     for (p, f) in predictions.iter().zip(forecasts) {
-        let (Some(actual), Some(agents)) = (p.actual, p.agents_forecast) else { continue };
+        let (Some(actual), Some(agents)) = (p.actual, p.agents_forecast) else {
+            continue;
+        };
         let (day, factors) = days.entry(p.date).or_insert_with(|| {
             (
                 CityDay {
@@ -310,7 +339,11 @@ fn city_days(
         .map(|(mut day, factors)| {
             let mut list: Vec<(String, f64)> = factors.into_iter().collect();
             list.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-            day.reasons = list.iter().take(3).map(|(label, meals)| format!("{label} {meals:+.0}")).collect();
+            day.reasons = list
+                .iter()
+                .take(3)
+                .map(|(label, meals)| format!("{label} {meals:+.0}"))
+                .collect();
             day
         })
         .collect()

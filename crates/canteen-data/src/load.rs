@@ -195,7 +195,8 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
         epidemics: epidemic_weeks,
         enrolment,
     };
-    let synthetic_sample = std::fs::read_to_string(dir.join("README.md")).is_ok_and(|text| text.contains(SAMPLE_MARKER));
+    let synthetic_sample = std::fs::read_to_string(dir.join("README.md"))
+        .is_ok_and(|text| text.contains(SAMPLE_MARKER));
     Ok(Loaded {
         data,
         report,

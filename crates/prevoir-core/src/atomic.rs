@@ -14,7 +14,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        temp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
@@ -50,7 +51,10 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 fn versioned_name(path: &Path, stamp: &str) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match path.extension() {
         Some(ext) => format!("{stem}.{stamp}.{}", ext.to_string_lossy()),
         None => format!("{stem}.{stamp}"),
@@ -76,11 +80,17 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         // No temporary files left behind.
-        assert_eq!(std::fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("sub")).unwrap().count(),
+            1
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
         }
     }
 
@@ -93,7 +103,10 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"v2");
         assert_eq!(std::fs::read(&backup).unwrap(), b"v1");
         let name = backup.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("model.") && name.ends_with(".json"), "{name}");
+        assert!(
+            name.starts_with("model.") && name.ends_with(".json"),
+            "{name}"
+        );
         // A second replacement within the same second gets a distinct backup name.
         let backup2 = write_keeping_previous(&path, b"v3").unwrap().unwrap();
         assert_ne!(backup, backup2);

@@ -67,15 +67,27 @@ mod tests {
 
     #[test]
     fn parses_the_three_forms() {
-        assert_eq!(parse_date("2018-07-06", DateFormat::Iso), Some(d(2018, 7, 6)));
-        assert_eq!(parse_date(" 06/07/2018 ", DateFormat::DayFirst), Some(d(2018, 7, 6)));
-        assert_eq!(parse_date("15/12/11", DateFormat::DayFirstShortYear), Some(d(2011, 12, 15)));
+        assert_eq!(
+            parse_date("2018-07-06", DateFormat::Iso),
+            Some(d(2018, 7, 6))
+        );
+        assert_eq!(
+            parse_date(" 06/07/2018 ", DateFormat::DayFirst),
+            Some(d(2018, 7, 6))
+        );
+        assert_eq!(
+            parse_date("15/12/11", DateFormat::DayFirstShortYear),
+            Some(d(2011, 12, 15))
+        );
     }
 
     #[test]
     fn refuses_wrong_widths_and_month_first() {
         assert_eq!(parse_date("15/12/11", DateFormat::DayFirst), None);
-        assert_eq!(parse_date("15/12/2011", DateFormat::DayFirstShortYear), None);
+        assert_eq!(
+            parse_date("15/12/2011", DateFormat::DayFirstShortYear),
+            None
+        );
         assert_eq!(parse_date("12/31/2011", DateFormat::DayFirst), None);
         assert_eq!(parse_date("2011-1-3", DateFormat::Iso), None);
     }

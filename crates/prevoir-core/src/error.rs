@@ -13,7 +13,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl AsRef<Path>, line: u64, column: Option<u64>) -> Self {
-        Self { file: file.as_ref().to_path_buf(), line, column }
+        Self {
+            file: file.as_ref().to_path_buf(),
+            line,
+            column,
+        }
     }
 }
 
@@ -32,7 +36,11 @@ impl fmt::Display for Location {
 pub enum DataError {
     /// A value does not have the expected form.
     #[error("{location}: expected {expected}, found {found:?}")]
-    Schema { location: Location, expected: String, found: String },
+    Schema {
+        location: Location,
+        expected: String,
+        found: String,
+    },
     /// The file could not be opened or read.
     #[error("{}: {source}", path.display())]
     Io {
@@ -51,11 +59,18 @@ impl DataError {
         expected: impl Into<String>,
         found: impl Into<String>,
     ) -> Self {
-        Self::Schema { location, expected: expected.into(), found: found.into() }
+        Self::Schema {
+            location,
+            expected: expected.into(),
+            found: found.into(),
+        }
     }
 
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Self::Io { path: path.as_ref().to_path_buf(), source }
+        Self::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 }
 

@@ -35,17 +35,22 @@ pub fn fingerprint_file(root: &Path, relative: &str) -> Result<FileFingerprint, 
 /// One fingerprint for a set of files: SHA-256 over the sorted `path sha256` lines, so it does not
 /// depend on the order files were read in.
 pub fn combined_fingerprint(files: &[FileFingerprint]) -> String {
-    let mut lines: Vec<String> = files.iter().map(|f| format!("{} {}\n", f.path, f.sha256)).collect();
+    let mut lines: Vec<String> = files
+        .iter()
+        .map(|f| format!("{} {}\n", f.path, f.sha256))
+        .collect();
     lines.sort();
     sha256_hex(lines.concat().as_bytes())
 }
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -62,13 +67,28 @@ mod tests {
 
     #[test]
     fn combined_is_order_independent_and_content_sensitive() {
-        let a = FileFingerprint { path: "a.csv".into(), sha256: sha256_hex(b"1"), bytes: 1 };
-        let b = FileFingerprint { path: "b.csv".into(), sha256: sha256_hex(b"2"), bytes: 1 };
-        let c = FileFingerprint { path: "b.csv".into(), sha256: sha256_hex(b"3"), bytes: 1 };
+        let a = FileFingerprint {
+            path: "a.csv".into(),
+            sha256: sha256_hex(b"1"),
+            bytes: 1,
+        };
+        let b = FileFingerprint {
+            path: "b.csv".into(),
+            sha256: sha256_hex(b"2"),
+            bytes: 1,
+        };
+        let c = FileFingerprint {
+            path: "b.csv".into(),
+            sha256: sha256_hex(b"3"),
+            bytes: 1,
+        };
         assert_eq!(
             combined_fingerprint(&[a.clone(), b.clone()]),
             combined_fingerprint(&[b.clone(), a.clone()])
         );
-        assert_ne!(combined_fingerprint(&[a.clone(), b]), combined_fingerprint(&[a, c]));
+        assert_ne!(
+            combined_fingerprint(&[a.clone(), b]),
+            combined_fingerprint(&[a, c])
+        );
     }
 }

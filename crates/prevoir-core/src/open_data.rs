@@ -19,7 +19,11 @@ pub fn locate(workspace_root: &Path, subdir: &str, marker: &str, test: &str) -> 
         return None;
     };
     let root = PathBuf::from(value);
-    let root = if root.is_relative() { workspace_root.join(root) } else { root };
+    let root = if root.is_relative() {
+        workspace_root.join(root)
+    } else {
+        root
+    };
     let dir = root.join(subdir);
     assert!(
         dir.join(marker).is_file(),

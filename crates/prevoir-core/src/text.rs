@@ -28,22 +28,42 @@ pub struct DecodedText {
 /// CRLF line ends become LF so that line numbers count the same for every file.
 pub fn decode(bytes: &[u8]) -> DecodedText {
     let (text, encoding) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        (UTF_8.decode_without_bom_handling(rest).0.into_owned(), TextEncoding::Utf8Bom)
+        (
+            UTF_8.decode_without_bom_handling(rest).0.into_owned(),
+            TextEncoding::Utf8Bom,
+        )
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         (text.to_owned(), TextEncoding::Utf8)
     } else {
-        (WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(), TextEncoding::Windows1252)
+        (
+            WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+            TextEncoding::Windows1252,
+        )
     };
     let crlf = text.contains("\r\n");
-    let text = if crlf { text.replace("\r\n", "\n") } else { text };
-    DecodedText { text, encoding, crlf }
+    let text = if crlf {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
+    DecodedText {
+        text,
+        encoding,
+        crlf,
+    }
 }
 
 /// Reads and decodes a whole file.
 pub fn read_text(path: &Path) -> Result<DecodedText, DataError> {
     let bytes = std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            DataError::Missing { path: path.to_path_buf(), what: "expected input file".into() }
+            DataError::Missing {
+                path: path.to_path_buf(),
+                what: "expected input file".into(),
+            }
         } else {
             DataError::io(path, source)
         }

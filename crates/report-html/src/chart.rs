@@ -6,8 +6,9 @@ use std::fmt::Write;
 use crate::page::escape;
 
 /// Colour-blind-safe palette (Okabe–Ito).
-pub const PALETTE: [&str; 7] =
-    ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
+pub const PALETTE: [&str; 7] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+];
 
 /// One line of a [`LineChart`]. Points with a non-finite `y` break the line.
 #[derive(Debug, Clone)]
@@ -22,7 +23,13 @@ pub struct Series {
 
 impl Series {
     pub fn line(name: &str, color: &str, points: Vec<(f64, f64)>) -> Self {
-        Self { name: name.to_owned(), color: color.to_owned(), points, dashed: false, markers: false }
+        Self {
+            name: name.to_owned(),
+            color: color.to_owned(),
+            points,
+            dashed: false,
+            markers: false,
+        }
     }
 
     pub fn dashed(mut self) -> Self {
@@ -198,7 +205,11 @@ role=\"img\" aria-label=\"{t}\" font-size=\"12\" font-family=\"sans-serif\">\
         );
         for series in &self.series {
             if series.markers {
-                for &(x, y) in series.points.iter().filter(|(x, y)| x.is_finite() && y.is_finite()) {
+                for &(x, y) in series
+                    .points
+                    .iter()
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                {
                     let _ = write!(
                         svg,
                         "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"/>",
@@ -216,7 +227,13 @@ role=\"img\" aria-label=\"{t}\" font-size=\"12\" font-family=\"sans-serif\">\
                     pen_down = false;
                     continue;
                 }
-                let _ = write!(path, "{}{:.1},{:.1} ", if pen_down { "L" } else { "M" }, sx(x), sy(y));
+                let _ = write!(
+                    path,
+                    "{}{:.1},{:.1} ",
+                    if pen_down { "L" } else { "M" },
+                    sx(x),
+                    sy(y)
+                );
                 pen_down = true;
             }
             let _ = write!(
@@ -224,13 +241,20 @@ role=\"img\" aria-label=\"{t}\" font-size=\"12\" font-family=\"sans-serif\">\
                 "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{}/>",
                 path.trim_end(),
                 escape(&series.color),
-                if series.dashed { " stroke-dasharray=\"5,4\"" } else { "" }
+                if series.dashed {
+                    " stroke-dasharray=\"5,4\""
+                } else {
+                    ""
+                }
             );
         }
         // Legend, top right.
         let mut lx = left + plot_w;
-        let mut entries: Vec<(String, String)> =
-            self.series.iter().map(|s| (s.name.clone(), s.color.clone())).collect();
+        let mut entries: Vec<(String, String)> = self
+            .series
+            .iter()
+            .map(|s| (s.name.clone(), s.color.clone()))
+            .collect();
         if let Some(label) = &self.band_label {
             entries.push((label.clone(), "#f5c6a5".to_owned()));
         }
@@ -261,7 +285,11 @@ pub struct BarChart {
 
 impl BarChart {
     pub fn new(title: &str, unit: &str, bars: Vec<(String, f64)>) -> Self {
-        Self { title: title.to_owned(), unit: unit.to_owned(), bars }
+        Self {
+            title: title.to_owned(),
+            unit: unit.to_owned(),
+            bars,
+        }
     }
 
     pub fn to_svg(&self) -> String {
@@ -270,10 +298,23 @@ impl BarChart {
         let width = 960.0;
         let plot_w = width - label_w - 90.0;
         let height = 40.0 + row_h * self.bars.len() as f64 + 10.0;
-        let max = self.bars.iter().map(|(_, v)| v.abs()).fold(0.0_f64, f64::max).max(1e-9);
+        let max = self
+            .bars
+            .iter()
+            .map(|(_, v)| v.abs())
+            .fold(0.0_f64, f64::max)
+            .max(1e-9);
         let has_negative = self.bars.iter().any(|(_, v)| *v < 0.0);
-        let zero = if has_negative { label_w + plot_w / 2.0 } else { label_w };
-        let scale = if has_negative { plot_w / 2.0 / max } else { plot_w / max };
+        let zero = if has_negative {
+            label_w + plot_w / 2.0
+        } else {
+            label_w
+        };
+        let scale = if has_negative {
+            plot_w / 2.0 / max
+        } else {
+            plot_w / max
+        };
         let mut svg = String::new();
         let _ = write!(
             svg,
@@ -314,7 +355,11 @@ height=\"{height}\" role=\"img\" aria-label=\"{t}\" font-size=\"12\" font-family
 
 /// A range covering `[lo, hi]` with round bounds and about five steps.
 fn nice_range(lo: f64, hi: f64) -> (f64, f64, f64) {
-    let span = if hi - lo > 1e-12 { hi - lo } else { lo.abs().max(1.0) };
+    let span = if hi - lo > 1e-12 {
+        hi - lo
+    } else {
+        lo.abs().max(1.0)
+    };
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -354,7 +399,11 @@ mod tests {
     #[test]
     fn line_chart_draws_every_series_and_band() {
         let chart = LineChart::new("Flows", "time", "m³/h")
-            .series(Series::line("observed", PALETTE[0], vec![(0.0, 1.0), (1.0, 2.0), (2.0, f64::NAN), (3.0, 1.5)]))
+            .series(Series::line(
+                "observed",
+                PALETTE[0],
+                vec![(0.0, 1.0), (1.0, 2.0), (2.0, f64::NAN), (3.0, 1.5)],
+            ))
             .series(Series::line("expected", PALETTE[1], vec![(0.0, 1.1), (3.0, 1.4)]).dashed())
             .bands("leak", vec![(1.0, 2.0)]);
         let svg = chart.to_svg();
@@ -368,7 +417,12 @@ mod tests {
 
     #[test]
     fn bar_chart_signs_values() {
-        let svg = BarChart::new("Why", "meals", vec![("chips".into(), 38.0), ("strike".into(), -210.0)]).to_svg();
+        let svg = BarChart::new(
+            "Why",
+            "meals",
+            vec![("chips".into(), 38.0), ("strike".into(), -210.0)],
+        )
+        .to_svg();
         assert!(svg.contains("+38.0 meals"));
         assert!(svg.contains("-210.0 meals"));
     }

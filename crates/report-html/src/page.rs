@@ -37,7 +37,10 @@ impl Page {
     pub fn new(title: &str) -> Self {
         let mut body = String::new();
         let _ = write!(body, "<h1>{}</h1>", escape(title));
-        Self { title: title.to_owned(), body }
+        Self {
+            title: title.to_owned(),
+            body,
+        }
     }
 
     pub fn heading(&mut self, text: &str) -> &mut Self {
@@ -102,7 +105,10 @@ pub struct Table {
 
 impl Table {
     pub fn new<S: AsRef<str>>(header: &[S]) -> Self {
-        Self { header: header.iter().map(|s| s.as_ref().to_owned()).collect(), ..Self::default() }
+        Self {
+            header: header.iter().map(|s| s.as_ref().to_owned()).collect(),
+            ..Self::default()
+        }
     }
 
     pub fn caption(mut self, caption: &str) -> Self {
@@ -111,7 +117,8 @@ impl Table {
     }
 
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> &mut Self {
-        self.rows.push(cells.iter().map(|s| s.as_ref().to_owned()).collect());
+        self.rows
+            .push(cells.iter().map(|s| s.as_ref().to_owned()).collect());
         self
     }
 
@@ -143,7 +150,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

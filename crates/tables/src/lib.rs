@@ -21,7 +21,11 @@ pub enum TableError {
         source: std::io::Error,
     },
     #[error("row {row} has {found} feature values, expected {expected}")]
-    Width { row: usize, found: usize, expected: usize },
+    Width {
+        row: usize,
+        found: usize,
+        expected: usize,
+    },
 }
 
 /// One canteen-day of the exported matrix.
@@ -44,24 +48,51 @@ pub struct ExportRow {
 pub fn feature_frame(feature_names: &[&str], rows: &[ExportRow]) -> Result<DataFrame, TableError> {
     for (i, row) in rows.iter().enumerate() {
         if row.values.len() != feature_names.len() {
-            return Err(TableError::Width { row: i, found: row.values.len(), expected: feature_names.len() });
+            return Err(TableError::Width {
+                row: i,
+                found: row.values.len(),
+                expected: feature_names.len(),
+            });
         }
     }
     let dates: Vec<NaiveDate> = rows.iter().map(|r| r.date).collect();
-    let target: Vec<Option<f64>> =
-        rows.iter().map(|r| r.actual.map(|a| f64::from(a) / r.reference_meals)).collect();
+    let target: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| r.actual.map(|a| f64::from(a) / r.reference_meals))
+        .collect();
     let mut columns: Vec<Column> = vec![
         Column::new("date".into(), dates),
-        Column::new("canteen".into(), rows.iter().map(|r| r.canteen.as_str()).collect::<Vec<_>>()),
-        Column::new("horizon_days".into(), rows.iter().map(|r| r.horizon_days).collect::<Vec<_>>()),
-        Column::new("actual".into(), rows.iter().map(|r| r.actual).collect::<Vec<_>>()),
-        Column::new("agents_forecast".into(), rows.iter().map(|r| r.agents_forecast).collect::<Vec<_>>()),
-        Column::new("usual_level_meals".into(), rows.iter().map(|r| r.reference_meals).collect::<Vec<_>>()),
+        Column::new(
+            "canteen".into(),
+            rows.iter().map(|r| r.canteen.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "horizon_days".into(),
+            rows.iter().map(|r| r.horizon_days).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "actual".into(),
+            rows.iter().map(|r| r.actual).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "agents_forecast".into(),
+            rows.iter().map(|r| r.agents_forecast).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "usual_level_meals".into(),
+            rows.iter().map(|r| r.reference_meals).collect::<Vec<_>>(),
+        ),
         Column::new("target_ratio".into(), target),
-        Column::new("training_eligible".into(), rows.iter().map(|r| r.training_eligible).collect::<Vec<_>>()),
+        Column::new(
+            "training_eligible".into(),
+            rows.iter().map(|r| r.training_eligible).collect::<Vec<_>>(),
+        ),
     ];
     for (j, name) in feature_names.iter().enumerate() {
-        columns.push(Column::new((*name).into(), rows.iter().map(|r| r.values[j]).collect::<Vec<f64>>()));
+        columns.push(Column::new(
+            (*name).into(),
+            rows.iter().map(|r| r.values[j]).collect::<Vec<f64>>(),
+        ));
     }
     Ok(DataFrame::new_infer_height(columns)?)
 }
@@ -69,13 +100,21 @@ pub fn feature_frame(feature_names: &[&str], rows: &[ExportRow]) -> Result<DataF
 /// Writes `frame` to `path` as Parquet (zstd), atomically.
 pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), TableError> {
     let mut buffer = Vec::new();
-    ParquetWriter::new(&mut buffer).with_compression(ParquetCompression::Zstd(None)).finish(frame)?;
-    write_atomic(path, &buffer).map_err(|source| TableError::Io { path: path.display().to_string(), source })
+    ParquetWriter::new(&mut buffer)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(frame)?;
+    write_atomic(path, &buffer).map_err(|source| TableError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Reads a Parquet file back (used by tests and by `bench`).
 pub fn read_parquet(path: &Path) -> Result<DataFrame, TableError> {
-    let file = std::fs::File::open(path).map_err(|source| TableError::Io { path: path.display().to_string(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| TableError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok(ParquetReader::new(file).finish()?)
 }
 
@@ -113,12 +152,30 @@ mod tests {
         write_parquet(&mut frame, &path).unwrap();
         let back = read_parquet(&path).unwrap();
         assert_eq!(back.shape(), (2, 10));
-        let names: Vec<String> = back.get_column_names().iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = back
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(&names[..3], ["date", "canteen", "horizon_days"]);
-        assert_eq!(back.column("target_ratio").unwrap().f64().unwrap().get(0), Some(0.9));
+        assert_eq!(
+            back.column("target_ratio").unwrap().f64().unwrap().get(0),
+            Some(0.9)
+        );
         assert_eq!(back.column("actual").unwrap().null_count(), 1);
-        assert_eq!(back.column("canteen").unwrap().str().unwrap().get(0), Some("EMILE PEHANT "));
-        assert!(back.column("trend").unwrap().f64().unwrap().get(0).unwrap().is_nan());
+        assert_eq!(
+            back.column("canteen").unwrap().str().unwrap().get(0),
+            Some("EMILE PEHANT ")
+        );
+        assert!(
+            back.column("trend")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(0)
+                .unwrap()
+                .is_nan()
+        );
     }
 
     #[test]
@@ -133,6 +190,9 @@ mod tests {
             training_eligible: false,
             values: vec![1.0],
         };
-        assert!(matches!(feature_frame(&["a", "b"], &[row]), Err(TableError::Width { .. })));
+        assert!(matches!(
+            feature_frame(&["a", "b"], &[row]),
+            Err(TableError::Width { .. })
+        ));
     }
 }

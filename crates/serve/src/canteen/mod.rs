@@ -300,7 +300,10 @@ impl CanteenService {
         let mut computed: HashMap<usize, Arc<CachedForecast>> = HashMap::new();
         for chunk in pending.chunks(CHUNK) {
             let rows: Vec<&FeatureRow> = chunk.iter().map(|(_, row)| *row).collect();
-            for ((position, row), forecast) in chunk.iter().zip(self.model.forecast_with(&rows, &self.recent)) {
+            for ((position, row), forecast) in chunk
+                .iter()
+                .zip(self.model.forecast_with(&rows, &self.recent))
+            {
                 let request = &requests[*position];
                 let entry = Arc::new(self.answer(request, row, &forecast));
                 if request.events.is_none() {
@@ -353,7 +356,10 @@ impl CanteenService {
 
     fn precompute_rows(&self, pending: &mut Vec<(usize, NaiveDate, FeatureRow)>) {
         let rows: Vec<&FeatureRow> = pending.iter().map(|(_, _, row)| row).collect();
-        for ((canteen, date, row), forecast) in pending.iter().zip(self.model.forecast_with(&rows, &self.recent)) {
+        for ((canteen, date, row), forecast) in pending
+            .iter()
+            .zip(self.model.forecast_with(&rows, &self.recent))
+        {
             let request = DayRequest {
                 canteen: *canteen,
                 date: *date,
@@ -492,24 +498,44 @@ mod tests {
         .expect("training")
         .model;
         let builder = FeatureBuilder::new(&loaded.data, model.horizon_days);
-        let last = loaded.data.attendance.iter().map(|a| a.date).max().expect("days");
+        let last = loaded
+            .data
+            .attendance
+            .iter()
+            .map(|a| a.date)
+            .max()
+            .expect("days");
         let needs = model.recent_needs_in(&builder, &loaded.data, cutoff, last);
         assert!(!needs.is_empty());
         let chosen = model.margin.relative_margin;
-        let service = CanteenService::new("canteen", model.clone(), &loaded.data, 1024, (0, 0)).expect("service");
+        let service = CanteenService::new("canteen", model.clone(), &loaded.data, 1024, (0, 0))
+            .expect("service");
 
         let mut raised = 0;
         let mut date = cutoff;
         while date <= last {
             let expected = model.margin.level_for(date, model.horizon_days, &needs);
-            let answers = service.forecast(&[DayRequest { canteen: 0, date, events: None }]).expect("forecast");
+            let answers = service
+                .forecast(&[DayRequest {
+                    canteen: 0,
+                    date,
+                    events: None,
+                }])
+                .expect("forecast");
             let answer: serde_json::Value = serde_json::from_slice(&answers[0].json).expect("json");
             match expected.raised_by {
                 Some(need) => {
                     raised += 1;
                     assert!(need.level > chosen && need.date >= cutoff);
-                    assert!(need.date <= date - Duration::days(i64::from(model.horizon_days)), "{need:?} for {date}");
-                    assert_eq!(answer["margin_raised_by"]["date"], need.date.to_string(), "{date}");
+                    assert!(
+                        need.date <= date - Duration::days(i64::from(model.horizon_days)),
+                        "{need:?} for {date}"
+                    );
+                    assert_eq!(
+                        answer["margin_raised_by"]["date"],
+                        need.date.to_string(),
+                        "{date}"
+                    );
                 }
                 None => assert!(answer["margin_raised_by"].is_null(), "{date}: {answer}"),
             }

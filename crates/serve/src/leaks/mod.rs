@@ -106,7 +106,11 @@ impl LeakService {
                 .map(|a| area_scores(&a.area, a.score.iter().map(|s| finite(*s)).collect()))
                 .collect(),
             alarms: output.alarms.iter().map(AlarmAnswer::from_alarm).collect(),
-            held_alarms: output.unconfirmed.iter().map(AlarmAnswer::from_alarm).collect(),
+            held_alarms: output
+                .unconfirmed
+                .iter()
+                .map(AlarmAnswer::from_alarm)
+                .collect(),
         }
     }
 }
