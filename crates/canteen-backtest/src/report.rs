@@ -43,13 +43,18 @@ pub fn render(result: &BacktestResult) -> String {
     page.paragraph(&format!(
         "A model trained on the canteen-days before {} forecast each of the {} canteen-days of the period with only \
 the information available {} day(s) before each day. Order quantity = forecast + {:.2} % (margin chosen on {}, \
-never on this period). Compared with the agents' own forecast on the {} canteen-days where both the actual and the \
+never on this period){}. Compared with the agents' own forecast on the {} canteen-days where both the actual and the \
 agents' forecast are known.",
         m.test_from,
         m.canteen_days,
         m.horizon_days,
         100.0 * m.relative_margin,
         m.validation.as_ref().map_or("a default".to_owned(), |v| v.describe_periods()),
+        if m.recent_window_days > 0 {
+            ", raised after the period's own shortfalls once they were known (see \"Margins raised after shortfalls\")"
+        } else {
+            ""
+        },
         m.comparable_rows
     ));
     page.key_figures(&[
