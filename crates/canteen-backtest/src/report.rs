@@ -20,6 +20,20 @@ fn meals(v: f64) -> String {
     format!("{v:.0}")
 }
 
+/// A table of [`Metrics`] rows, one per series of order quantities named in the first column.
+fn metrics_table(first_column: &str) -> Table {
+    Table::new(&[
+        first_column,
+        "city overproduction",
+        "city shortage days",
+        "worst city shortfall",
+        "overproduction (canteen-days)",
+        "shortage meals",
+        "under-forecast days",
+        "MAE (meals)",
+    ])
+}
+
 fn metrics_row(table: &mut Table, name: &str, m: &Metrics) {
     table.row(&[
         name.to_owned(),
@@ -95,16 +109,7 @@ agents' forecast are known.",
     ]);
 
     page.heading("Side by side");
-    let mut table = Table::new(&[
-        "order quantities",
-        "city overproduction",
-        "city shortage days",
-        "worst city shortfall",
-        "overproduction (canteen-days)",
-        "shortage meals",
-        "under-forecast days",
-        "MAE (meals)",
-    ]);
+    let mut table = metrics_table("order quantities");
     metrics_row(&mut table, "model (forecast + margin)", &m.model);
     if m.recent_window_days > 0 {
         metrics_row(
@@ -306,16 +311,7 @@ the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
             100.0 * v.chosen_margin,
             v.binding_days.iter().take(4).map(|(d, m)| format!("{d} ({:.2} %)", 100.0 * m)).collect::<Vec<_>>().join(", ")
         ));
-        let mut table = Table::new(&[
-            "validation year",
-            "city overproduction",
-            "city shortage days",
-            "worst city shortfall",
-            "overproduction (canteen-days)",
-            "shortage meals",
-            "under-forecast days",
-            "MAE (meals)",
-        ]);
+        let mut table = metrics_table("validation year");
         metrics_row(&mut table, "model at chosen margin", &v.model);
         metrics_row(&mut table, "agents", &v.agents);
         metrics_row(&mut table, "ridge fallback", &v.fallback);
