@@ -122,6 +122,15 @@ pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String
             if french { days_fr[i].into() } else { days_en[i].into() }
         }
         "school_year_progress" => format!("{:.0} %", 100.0 * v),
+        // As the feature builder codes `CanteenKind`.
+        "canteen_kind" => match (v.round() as i64, french) {
+            (0, true) => "maternelle".into(),
+            (0, false) => "nursery".into(),
+            (1, true) => "élémentaire".into(),
+            (1, false) => "primary".into(),
+            (_, true) => "maternelle et élémentaire".into(),
+            (_, false) => "nursery and primary".into(),
+        },
         "recent_vs_reference" | "trend" | "last_year_same_day" | "last_year_season" | "pupils_change" => {
             format!("×{v:.2}")
         }
@@ -147,5 +156,16 @@ mod tests {
         assert!((menu.meals - 16.0).abs() < 1e-9);
         assert_eq!(e.top_reasons(1, true), vec!["Frites au menu (oui) : +20 repas".to_owned()]);
         assert_eq!(e.top_reasons(1, false), vec!["Chips on the menu (yes): +20 meals".to_owned()]);
+    }
+
+    #[test]
+    fn values_read_as_words_where_numbers_would_be_codes() {
+        assert_eq!(describe_value("weekday", Some(3.0), true), "jeudi");
+        assert_eq!(describe_value("canteen_kind", Some(0.0), true), "maternelle");
+        assert_eq!(describe_value("canteen_kind", Some(1.0), false), "primary");
+        assert_eq!(describe_value("canteen_kind", Some(2.0), true), "maternelle et élémentaire");
+        assert_eq!(describe_value("school_year_progress", Some(0.674), true), "67 %");
+        assert_eq!(describe_value("trend", Some(0.964), true), "×0.96");
+        assert_eq!(describe_value("menu_fish", None, false), "unknown");
     }
 }
