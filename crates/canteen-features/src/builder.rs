@@ -62,8 +62,13 @@ pub enum DayClass {
 }
 
 impl DayClass {
-    pub const ALL: [DayClass; 5] =
-        [DayClass::Normal, DayClass::HolidayEdge, DayClass::YearStart, DayClass::SummerEnd, DayClass::Strike];
+    pub const ALL: [DayClass; 5] = [
+        DayClass::Normal,
+        DayClass::HolidayEdge,
+        DayClass::YearStart,
+        DayClass::SummerEnd,
+        DayClass::Strike,
+    ];
 
     pub fn label_fr(self) -> &'static str {
         match self {
@@ -133,7 +138,10 @@ impl FeatureBuilder {
         let strikes: HashSet<NaiveDate> = data.strikes.iter().map(|s| s.date).collect();
         let mut epidemics: HashMap<Disease, Vec<(NaiveDate, f64)>> = HashMap::new();
         for week in &data.epidemics {
-            epidemics.entry(week.disease).or_default().push((week.week_start, week.incidence_per_100k));
+            epidemics
+                .entry(week.disease)
+                .or_default()
+                .push((week.week_start, week.incidence_per_100k));
         }
         for weeks in epidemics.values_mut() {
             weeks.sort_by_key(|(d, _)| *d);
@@ -141,18 +149,35 @@ impl FeatureBuilder {
         Self {
             horizon_days,
             specs: spec::available_at(horizon_days),
-            calendar: SchoolCalendar::new(&data.school_years, &data.holidays, &data.public_holidays),
+            calendar: SchoolCalendar::new(
+                &data.school_years,
+                &data.holidays,
+                &data.public_holidays,
+            ),
             history: History::new(&data.attendance, &strikes),
-            menus: data.menus.iter().map(|m| (m.date, MenuSummary::from_dishes(&m.dishes))).collect(),
+            menus: data
+                .menus
+                .iter()
+                .map(|m| (m.date, MenuSummary::from_dishes(&m.dishes)))
+                .collect(),
             strikes,
             religious: data.religious.iter().map(|r| (r.date, *r)).collect(),
             epidemics,
             enrolment: data
                 .enrolment
                 .iter()
-                .map(|e| ((e.canteen.clone(), e.school_year.clone()), f64::from(e.pupils)))
+                .map(|e| {
+                    (
+                        (e.canteen.clone(), e.school_year.clone()),
+                        f64::from(e.pupils),
+                    )
+                })
                 .collect(),
-            kinds: data.canteens.iter().map(|c| (c.name.clone(), c.kind)).collect(),
+            kinds: data
+                .canteens
+                .iter()
+                .map(|c| (c.name.clone(), c.kind))
+                .collect(),
             service_weekdays: service_weekdays(data),
             attendance_dates: data.attendance.iter().map(|a| a.date).collect(),
         }
@@ -194,12 +219,23 @@ impl FeatureBuilder {
 
     /// The feature row of `canteen` on `date`, with facts supplied by the caller taking precedence
     /// over the data set.
-    pub fn row_with(&self, canteen: &str, date: NaiveDate, known: &KnownEvents) -> Result<FeatureRow, FeatureError> {
-        let kind = *self.kinds.get(canteen).ok_or_else(|| FeatureError::UnknownCanteen(canteen.to_owned()))?;
+    pub fn row_with(
+        &self,
+        canteen: &str,
+        date: NaiveDate,
+        known: &KnownEvents,
+    ) -> Result<FeatureRow, FeatureError> {
+        let kind = *self
+            .kinds
+            .get(canteen)
+            .ok_or_else(|| FeatureError::UnknownCanteen(canteen.to_owned()))?;
         let cutoff = self.cutoff(date);
         let history = self.history.canteen(canteen);
         let school_year = self.calendar.school_year_label(date);
-        let pupils = self.enrolment.get(&(canteen.to_owned(), school_year.clone())).copied();
+        let pupils = self
+            .enrolment
+            .get(&(canteen.to_owned(), school_year.clone()))
+            .copied();
 
         // The usual level: same weekday over the last 4 weeks with data, else the last days, else
         // last known, else 75 % of enrolment.
@@ -210,27 +246,52 @@ impl FeatureBuilder {
             (None, Some((level, last))) => (level, Some(last)),
             (None, None) => match pupils {
                 Some(p) if p > 0.0 => (0.75 * p, None),
-                _ => return Err(FeatureError::NoLevel { canteen: canteen.to_owned(), cutoff }),
+                _ => {
+                    return Err(FeatureError::NoLevel {
+                        canteen: canteen.to_owned(),
+                        cutoff,
+                    });
+                }
             },
         };
         let reference_meals = reference_meals.max(1.0);
-        let longer = history.and_then(|h| h.recent_mean(cutoff, 30, 10, 400)).map(|(m, _)| m);
+        let longer = history
+            .and_then(|h| h.recent_mean(cutoff, 30, 10, 400))
+            .map(|(m, _)| m);
         let pupils_at_level = level_date
-            .and_then(|d| self.enrolment.get(&(canteen.to_owned(), self.calendar.school_year_label(d))))
+            .and_then(|d| {
+                self.enrolment
+                    .get(&(canteen.to_owned(), self.calendar.school_year_label(d)))
+            })
             .copied();
 
         // Last year: the same weekday 52 weeks earlier, relative to last year's level at the same lag.
         let ly_date = date - Duration::days(364);
         let ly_cutoff = cutoff - Duration::days(364);
-        let ly_reference = history.and_then(|h| h.same_weekday_mean(ly_date, ly_cutoff, 4, 2, 120)).map(|(m, _)| m);
+        let ly_reference = history
+            .and_then(|h| h.same_weekday_mean(ly_date, ly_cutoff, 4, 2, 120))
+            .map(|(m, _)| m);
         // The same place in last year's calendar, relative to that day's own usual level.
         let aligned = self.calendar.aligned_last_year(date).unwrap_or(ly_date);
         let aligned_reference = history
-            .and_then(|h| h.same_weekday_mean(aligned, aligned - Duration::days(i64::from(self.horizon_days)), 4, 2, 120))
+            .and_then(|h| {
+                h.same_weekday_mean(
+                    aligned,
+                    aligned - Duration::days(i64::from(self.horizon_days)),
+                    4,
+                    2,
+                    120,
+                )
+            })
             .map(|(m, _)| m);
         let ly_same_day = history.and_then(|h| h.window_mean(aligned, aligned, cutoff));
-        let ly_season = history
-            .and_then(|h| h.window_mean(ly_date - Duration::days(7), ly_date + Duration::days(7), cutoff));
+        let ly_season = history.and_then(|h| {
+            h.window_mean(
+                ly_date - Duration::days(7),
+                ly_date + Duration::days(7),
+                cutoff,
+            )
+        });
 
         let menu = self.menu_for(date, known);
         let strike_known = self.horizon_days <= 2;
@@ -250,7 +311,9 @@ impl FeatureBuilder {
                 "month" => f64::from(date.month()),
                 "school_year_progress" => self.calendar.school_year_progress(date).unwrap_or(nan),
                 "days_to_next_break" => self.calendar.days_to_next_break(date, DAY_CAP) as f64,
-                "days_since_last_break" => self.calendar.days_since_last_break(date, DAY_CAP) as f64,
+                "days_since_last_break" => {
+                    self.calendar.days_since_last_break(date, DAY_CAP) as f64
+                }
                 "days_to_summer" => self.calendar.days_to_summer(date).map_or(nan, |d| d as f64),
                 "bridge_day" => flag(self.calendar.is_bridge(date)),
                 "next_to_public_holiday" => flag(self.calendar.next_to_public_holiday(date)),
@@ -309,9 +372,15 @@ impl FeatureBuilder {
             DayClass::Strike
         } else if self.calendar.days_to_summer(date).is_some_and(|d| d <= 7) {
             DayClass::SummerEnd
-        } else if self.calendar.school_year_progress(date).is_some_and(|p| p < 0.03) {
+        } else if self
+            .calendar
+            .school_year_progress(date)
+            .is_some_and(|p| p < 0.03)
+        {
             DayClass::YearStart
-        } else if self.calendar.days_to_next_break(date, DAY_CAP) <= 3 || self.calendar.days_since_last_break(date, DAY_CAP) <= 3 {
+        } else if self.calendar.days_to_next_break(date, DAY_CAP) <= 3
+            || self.calendar.days_since_last_break(date, DAY_CAP) <= 3
+        {
             DayClass::HolidayEdge
         } else {
             DayClass::Normal
@@ -341,7 +410,9 @@ impl FeatureBuilder {
 
     /// Incidence of the latest week that ended at least a week before the cut-off.
     fn epidemic(&self, disease: Disease, cutoff: NaiveDate) -> f64 {
-        let Some(weeks) = self.epidemics.get(&disease) else { return f64::NAN };
+        let Some(weeks) = self.epidemics.get(&disease) else {
+            return f64::NAN;
+        };
         let latest_start = cutoff - Duration::days(14);
         let end = weeks.partition_point(|(start, _)| *start <= latest_start);
         weeks[..end].last().map_or(f64::NAN, |(_, v)| *v)

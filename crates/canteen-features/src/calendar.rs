@@ -31,7 +31,10 @@ struct NamedBreak {
 /// The same holiday in different years: folded name, summer under one key whatever its spelling.
 fn break_key(name: &str) -> String {
     let folded = prevoir_core::text::fold(name);
-    if folded.split_whitespace().any(|w| w == "ete" || w == "summer") {
+    if folded
+        .split_whitespace()
+        .any(|w| w == "ete" || w == "summer")
+    {
         "summer".to_owned()
     } else {
         folded.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -39,7 +42,11 @@ fn break_key(name: &str) -> String {
 }
 
 impl SchoolCalendar {
-    pub fn new(years: &[SchoolYear], holidays: &[Holiday], public_holidays: &[PublicHoliday]) -> Self {
+    pub fn new(
+        years: &[SchoolYear],
+        holidays: &[Holiday],
+        public_holidays: &[PublicHoliday],
+    ) -> Self {
         let mut years = years.to_vec();
         years.sort_by_key(|y| y.start);
         let mut breaks_start: BTreeSet<NaiveDate> = holidays.iter().map(|h| h.start).collect();
@@ -49,8 +56,14 @@ impl SchoolCalendar {
             // Summer counts as a break: it starts the day after the school year ends.
             breaks_start.insert(y.end + Duration::days(1));
             breaks_end.insert(y.start - Duration::days(1));
-            let summer_end = years.get(i + 1).map_or(y.end + Duration::days(57), |next| next.start - Duration::days(1));
-            named_breaks.push(NamedBreak { key: "summer".into(), start: y.end + Duration::days(1), end: summer_end });
+            let summer_end = years.get(i + 1).map_or(y.end + Duration::days(57), |next| {
+                next.start - Duration::days(1)
+            });
+            named_breaks.push(NamedBreak {
+                key: "summer".into(),
+                start: y.end + Duration::days(1),
+                end: summer_end,
+            });
             if i == 0 {
                 named_breaks.push(NamedBreak {
                     key: "summer".into(),
@@ -63,9 +76,15 @@ impl SchoolCalendar {
         // sometimes a day apart: the derived ones win, since their ends match the school years.
         for h in holidays {
             let key = break_key(&h.name);
-            let derived = named_breaks.iter().any(|b| b.key == key && (b.start - h.start).num_days().abs() <= 7);
+            let derived = named_breaks
+                .iter()
+                .any(|b| b.key == key && (b.start - h.start).num_days().abs() <= 7);
             if !derived {
-                named_breaks.push(NamedBreak { key, start: h.start, end: h.end });
+                named_breaks.push(NamedBreak {
+                    key,
+                    start: h.start,
+                    end: h.end,
+                });
             }
         }
         named_breaks.sort_by_key(|b| b.start);
@@ -84,27 +103,48 @@ impl SchoolCalendar {
     /// break name. Holidays move from year to year; this keeps "the Friday before Christmas" aligned
     /// with last year's Friday before Christmas.
     pub fn aligned_last_year(&self, date: NaiveDate) -> Option<NaiveDate> {
-        let next = self.named_breaks.iter().filter(|b| b.start > date).min_by_key(|b| b.start);
-        let previous = self.named_breaks.iter().filter(|b| b.end < date).max_by_key(|b| b.end);
+        let next = self
+            .named_breaks
+            .iter()
+            .filter(|b| b.start > date)
+            .min_by_key(|b| b.start);
+        let previous = self
+            .named_breaks
+            .iter()
+            .filter(|b| b.end < date)
+            .max_by_key(|b| b.end);
         let year_ago = |d: NaiveDate| (d - Duration::days(400), d - Duration::days(330));
         // Before a break, step back to the same weekday; after one, step forward: either way the
         // aligned day stays on the school side of last year's boundary.
         let (target, forward) = match (next, previous) {
             (Some(n), p) if p.is_none_or(|p| (n.start - date) <= (date - p.end)) => {
                 let (lo, hi) = year_ago(n.start);
-                let last = self.named_breaks.iter().find(|b| b.key == n.key && b.start >= lo && b.start <= hi)?;
+                let last = self
+                    .named_breaks
+                    .iter()
+                    .find(|b| b.key == n.key && b.start >= lo && b.start <= hi)?;
                 (last.start - (n.start - date), false)
             }
             (_, Some(p)) => {
                 let (lo, hi) = year_ago(p.end);
-                let last = self.named_breaks.iter().find(|b| b.key == p.key && b.end >= lo && b.end <= hi)?;
+                let last = self
+                    .named_breaks
+                    .iter()
+                    .find(|b| b.key == p.key && b.end >= lo && b.end <= hi)?;
                 (last.end + (date - p.end), true)
             }
             _ => return None,
         };
-        let gap = (i64::from(date.weekday().num_days_from_monday()) - i64::from(target.weekday().num_days_from_monday()))
-            .rem_euclid(7);
-        let shift = if forward { gap } else if gap == 0 { 0 } else { gap - 7 };
+        let gap = (i64::from(date.weekday().num_days_from_monday())
+            - i64::from(target.weekday().num_days_from_monday()))
+        .rem_euclid(7);
+        let shift = if forward {
+            gap
+        } else if gap == 0 {
+            0
+        } else {
+            gap - 7
+        };
         Some(target + Duration::days(shift))
     }
 
@@ -122,7 +162,11 @@ impl SchoolCalendar {
         match self.school_year(date) {
             Some(y) if date <= y.end => y.label.clone(),
             _ => {
-                let first = if date.month() >= 8 { date.year() } else { date.year() - 1 };
+                let first = if date.month() >= 8 {
+                    date.year()
+                } else {
+                    date.year() - 1
+                };
                 format!("{first}-{}", first + 1)
             }
         }
@@ -133,7 +177,9 @@ impl SchoolCalendar {
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.holidays.iter().any(|h| date >= h.start && date <= h.end)
+        self.holidays
+            .iter()
+            .any(|h| date >= h.start && date <= h.end)
             || !self.years.iter().any(|y| date >= y.start && date <= y.end)
     }
 
@@ -186,13 +232,16 @@ impl SchoolCalendar {
 
     /// Next or previous calendar day is a public holiday.
     pub fn next_to_public_holiday(&self, date: NaiveDate) -> bool {
-        self.is_public_holiday(date + Duration::days(1)) || self.is_public_holiday(date - Duration::days(1))
+        self.is_public_holiday(date + Duration::days(1))
+            || self.is_public_holiday(date - Duration::days(1))
     }
 
     /// School days (Monday–Friday) in the week of `date`: short weeks feel different.
     pub fn school_days_in_week(&self, date: NaiveDate) -> u32 {
         let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
-        (0..5).filter(|i| self.is_school_day(monday + Duration::days(*i))).count() as u32
+        (0..5)
+            .filter(|i| self.is_school_day(monday + Duration::days(*i)))
+            .count() as u32
     }
 }
 
@@ -206,11 +255,25 @@ mod tests {
 
     fn calendar() -> SchoolCalendar {
         SchoolCalendar::new(
-            &[SchoolYear { label: "2017-2018".into(), start: d("2017-09-04"), end: d("2018-07-07") }],
-            &[Holiday { name: "Toussaint".into(), start: d("2017-10-21"), end: d("2017-11-05") }],
+            &[SchoolYear {
+                label: "2017-2018".into(),
+                start: d("2017-09-04"),
+                end: d("2018-07-07"),
+            }],
+            &[Holiday {
+                name: "Toussaint".into(),
+                start: d("2017-10-21"),
+                end: d("2017-11-05"),
+            }],
             &[
-                PublicHoliday { date: d("2018-05-10"), name: "Ascension".into() },
-                PublicHoliday { date: d("2017-11-11"), name: "Armistice".into() },
+                PublicHoliday {
+                    date: d("2018-05-10"),
+                    name: "Ascension".into(),
+                },
+                PublicHoliday {
+                    date: d("2017-11-11"),
+                    name: "Armistice".into(),
+                },
             ],
         )
     }
@@ -224,8 +287,16 @@ mod tests {
         assert!(!c.is_school_day(d("2017-08-30")), "summer");
         assert_eq!(c.days_to_next_break(d("2017-10-16"), 90), 5);
         assert_eq!(c.days_since_last_break(d("2017-11-07"), 90), 2);
-        assert_eq!(c.days_since_last_break(d("2017-09-05"), 90), 2, "since the summer");
-        assert_eq!(c.days_to_next_break(d("2018-07-05"), 90), 3, "summer starts on the 8th");
+        assert_eq!(
+            c.days_since_last_break(d("2017-09-05"), 90),
+            2,
+            "since the summer"
+        );
+        assert_eq!(
+            c.days_to_next_break(d("2018-07-05"), 90),
+            3,
+            "summer starts on the 8th"
+        );
     }
 
     #[test]
@@ -241,13 +312,33 @@ mod tests {
     #[test]
     fn aligns_with_last_years_calendar() {
         let years = [
-            SchoolYear { label: "2016-2017".into(), start: d("2016-09-01"), end: d("2017-07-08") },
-            SchoolYear { label: "2017-2018".into(), start: d("2017-09-04"), end: d("2018-07-07") },
+            SchoolYear {
+                label: "2016-2017".into(),
+                start: d("2016-09-01"),
+                end: d("2017-07-08"),
+            },
+            SchoolYear {
+                label: "2017-2018".into(),
+                start: d("2017-09-04"),
+                end: d("2018-07-07"),
+            },
         ];
         let holidays = [
-            Holiday { name: "Vacances de Noel".into(), start: d("2016-12-17"), end: d("2017-01-02") },
-            Holiday { name: "Vacances de Noel".into(), start: d("2017-12-23"), end: d("2018-01-07") },
-            Holiday { name: "Vacances d'Ete".into(), start: d("2017-07-08"), end: d("2017-09-03") },
+            Holiday {
+                name: "Vacances de Noel".into(),
+                start: d("2016-12-17"),
+                end: d("2017-01-02"),
+            },
+            Holiday {
+                name: "Vacances de Noel".into(),
+                start: d("2017-12-23"),
+                end: d("2018-01-07"),
+            },
+            Holiday {
+                name: "Vacances d'Ete".into(),
+                start: d("2017-07-08"),
+                end: d("2017-09-03"),
+            },
         ];
         let c = SchoolCalendar::new(&years, &holidays, &[]);
         // The Friday before Christmas holidays, each year.

@@ -41,18 +41,35 @@ impl CanteenHistory {
             .collect();
         (values.len() >= min).then(|| {
             let last = values[0].0;
-            (values.iter().map(|(_, v)| v).sum::<f64>() / values.len() as f64, last)
+            (
+                values.iter().map(|(_, v)| v).sum::<f64>() / values.len() as f64,
+                last,
+            )
         })
     }
 
     /// Mean of the last `n` actuals (any weekday) dated at most `cutoff`, not older than
     /// `max_age_days`; returns the mean and the date of the most recent value used.
-    pub fn recent_mean(&self, cutoff: NaiveDate, n: usize, min: usize, max_age_days: i64) -> Option<(f64, NaiveDate)> {
+    pub fn recent_mean(
+        &self,
+        cutoff: NaiveDate,
+        n: usize,
+        min: usize,
+        max_age_days: i64,
+    ) -> Option<(f64, NaiveDate)> {
         let oldest = cutoff - Duration::days(max_age_days);
-        let values: Vec<&(NaiveDate, f64)> =
-            self.upto(cutoff).iter().rev().take_while(|(d, _)| *d >= oldest).take(n).collect();
+        let values: Vec<&(NaiveDate, f64)> = self
+            .upto(cutoff)
+            .iter()
+            .rev()
+            .take_while(|(d, _)| *d >= oldest)
+            .take(n)
+            .collect();
         (values.len() >= min).then(|| {
-            (values.iter().map(|(_, v)| v).sum::<f64>() / values.len() as f64, values[0].0)
+            (
+                values.iter().map(|(_, v)| v).sum::<f64>() / values.len() as f64,
+                values[0].0,
+            )
         })
     }
 
@@ -89,7 +106,11 @@ impl History {
             if actual == 0 || strike_days.contains(&row.date) {
                 continue;
             }
-            by_canteen.entry(row.canteen.clone()).or_default().days.push((row.date, f64::from(actual)));
+            by_canteen
+                .entry(row.canteen.clone())
+                .or_default()
+                .days
+                .push((row.date, f64::from(actual)));
         }
         for history in by_canteen.values_mut() {
             history.days.sort_by_key(|(d, _)| *d);
@@ -112,7 +133,12 @@ mod tests {
     }
 
     fn row(date: &str, actual: Option<u32>) -> AttendanceDay {
-        AttendanceDay { canteen: "A".into(), date: d(date), agents_forecast: None, actual }
+        AttendanceDay {
+            canteen: "A".into(),
+            date: d(date),
+            agents_forecast: None,
+            actual,
+        }
     }
 
     #[test]
@@ -125,19 +151,32 @@ mod tests {
         ];
         let history = History::new(&rows, &HashSet::new());
         let a = history.canteen("A").unwrap();
-        let (mean, last) = a.same_weekday_mean(d("2018-02-05"), d("2018-01-28"), 4, 1, 120).unwrap();
+        let (mean, last) = a
+            .same_weekday_mean(d("2018-02-05"), d("2018-01-28"), 4, 1, 120)
+            .unwrap();
         assert_eq!(mean, 110.0);
         assert_eq!(last, d("2018-01-22"));
         assert_eq!(a.last_date(d("2018-01-28")), Some(d("2018-01-22")));
-        assert_eq!(a.window_mean(d("2018-01-01"), d("2018-01-29"), d("2018-01-28")), None);
+        assert_eq!(
+            a.window_mean(d("2018-01-01"), d("2018-01-29"), d("2018-01-28")),
+            None
+        );
     }
 
     #[test]
     fn strike_and_zero_days_are_not_levels() {
-        let rows = vec![row("2018-01-08", Some(100)), row("2018-01-09", Some(0)), row("2018-01-11", Some(20))];
+        let rows = vec![
+            row("2018-01-08", Some(100)),
+            row("2018-01-09", Some(0)),
+            row("2018-01-11", Some(20)),
+        ];
         let strikes: HashSet<NaiveDate> = [d("2018-01-11")].into_iter().collect();
         let history = History::new(&rows, &strikes);
-        let (mean, _) = history.canteen("A").unwrap().recent_mean(d("2018-01-31"), 10, 1, 60).unwrap();
+        let (mean, _) = history
+            .canteen("A")
+            .unwrap()
+            .recent_mean(d("2018-01-31"), 10, 1, 60)
+            .unwrap();
         assert_eq!(mean, 100.0);
     }
 }

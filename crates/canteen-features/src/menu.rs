@@ -50,7 +50,10 @@ pub struct MenuSummary {
 
 impl MenuSummary {
     pub fn from_dishes<S: AsRef<str>>(dishes: &[S]) -> Self {
-        let mut summary = MenuSummary { dishes: dishes.len() as u32, ..Self::default() };
+        let mut summary = MenuSummary {
+            dishes: dishes.len() as u32,
+            ..Self::default()
+        };
         let mut explicitly_vegetarian = false;
         for dish in dishes {
             let class = classify_dish(dish.as_ref());
@@ -77,7 +80,9 @@ fn has_word(words: &[&str], candidates: &[&str]) -> bool {
 }
 
 fn has_prefix(words: &[&str], prefixes: &[&str]) -> bool {
-    words.iter().any(|w| prefixes.iter().any(|p| w.starts_with(p)))
+    words
+        .iter()
+        .any(|w| prefixes.iter().any(|p| w.starts_with(p)))
 }
 
 /// Classifies one dish string as published.
@@ -90,44 +95,205 @@ pub fn classify_dish(dish: &str) -> DishClass {
 
     // Poultry "ham" and sausages are not pork: the word order "jambon de dinde" decides.
     let poultry = has_prefix(&words, &["dinde", "volaille", "poulet"]);
-    let pork_words = ["porc", "jambon", "saucisse", "saucisses", "saucisson", "lardons", "lardon",
-        "chipolata", "chipolatas", "rillettes", "knack", "knacks", "cervelas", "chorizo", "andouille",
-        "andouillette", "travers", "echine", "mortadelle", "coppa", "bacon", "tartiflette", "choucroute",
-        "cassoulet", "petit sale"];
+    let pork_words = [
+        "porc",
+        "jambon",
+        "saucisse",
+        "saucisses",
+        "saucisson",
+        "lardons",
+        "lardon",
+        "chipolata",
+        "chipolatas",
+        "rillettes",
+        "knack",
+        "knacks",
+        "cervelas",
+        "chorizo",
+        "andouille",
+        "andouillette",
+        "travers",
+        "echine",
+        "mortadelle",
+        "coppa",
+        "bacon",
+        "tartiflette",
+        "choucroute",
+        "cassoulet",
+        "petit sale",
+    ];
     let pork = has_word(&words, &pork_words) && !(poultry && !words.contains(&"porc"))
         || text.contains(" petit sale ");
-    let meat_words = ["boeuf", "veau", "agneau", "mouton", "poulet", "dinde", "volaille", "canard",
-        "lapin", "steak", "hache", "bolognaise", "bolognese", "merguez", "cordon", "nuggets",
-        "boulettes", "kebab", "chili", "carne", "bourguignon", "blanquette", "navarin", "pintade",
-        "escalope", "roti", "saute", "emince", "parmentier", "moussaka", "lasagnes", "lasagne",
-        "hamburger", "cheeseburger", "burger", "paupiette", "paupiettes", "couscous", "tajine"];
-    let fish_words = ["poisson", "poissons", "colin", "cabillaud", "merlu", "saumon", "thon", "lieu",
-        "hoki", "limande", "sardine", "sardines", "maquereau", "maquereaux", "crevettes", "crevette",
-        "surimi", "brandade", "dos", "filet", "fish", "meuniere", "moules", "calamars", "perche",
-        "truite", "daurade", "dorade", "julienne", "encornets", "tilapia", "marine", "pane"];
+    let meat_words = [
+        "boeuf",
+        "veau",
+        "agneau",
+        "mouton",
+        "poulet",
+        "dinde",
+        "volaille",
+        "canard",
+        "lapin",
+        "steak",
+        "hache",
+        "bolognaise",
+        "bolognese",
+        "merguez",
+        "cordon",
+        "nuggets",
+        "boulettes",
+        "kebab",
+        "chili",
+        "carne",
+        "bourguignon",
+        "blanquette",
+        "navarin",
+        "pintade",
+        "escalope",
+        "roti",
+        "saute",
+        "emince",
+        "parmentier",
+        "moussaka",
+        "lasagnes",
+        "lasagne",
+        "hamburger",
+        "cheeseburger",
+        "burger",
+        "paupiette",
+        "paupiettes",
+        "couscous",
+        "tajine",
+    ];
+    let fish_words = [
+        "poisson",
+        "poissons",
+        "colin",
+        "cabillaud",
+        "merlu",
+        "saumon",
+        "thon",
+        "lieu",
+        "hoki",
+        "limande",
+        "sardine",
+        "sardines",
+        "maquereau",
+        "maquereaux",
+        "crevettes",
+        "crevette",
+        "surimi",
+        "brandade",
+        "dos",
+        "filet",
+        "fish",
+        "meuniere",
+        "moules",
+        "calamars",
+        "perche",
+        "truite",
+        "daurade",
+        "dorade",
+        "julienne",
+        "encornets",
+        "tilapia",
+        "marine",
+        "pane",
+    ];
     let fish = has_word(&words, &fish_words)
-        && (has_word(&words, &["poisson", "poissons", "colin", "cabillaud", "merlu", "saumon", "thon",
-            "lieu", "hoki", "limande", "sardine", "sardines", "maquereau", "maquereaux", "crevettes",
-            "crevette", "surimi", "brandade", "fish", "moules", "calamars", "perche", "truite",
-            "daurade", "dorade", "julienne", "encornets", "tilapia"])
-            || text.contains(" poisson "));
+        && (has_word(
+            &words,
+            &[
+                "poisson",
+                "poissons",
+                "colin",
+                "cabillaud",
+                "merlu",
+                "saumon",
+                "thon",
+                "lieu",
+                "hoki",
+                "limande",
+                "sardine",
+                "sardines",
+                "maquereau",
+                "maquereaux",
+                "crevettes",
+                "crevette",
+                "surimi",
+                "brandade",
+                "fish",
+                "moules",
+                "calamars",
+                "perche",
+                "truite",
+                "daurade",
+                "dorade",
+                "julienne",
+                "encornets",
+                "tilapia",
+            ],
+        ) || text.contains(" poisson "));
     // "Parmentier de poisson" is fish, not meat; "roti de porc" is meat and pork.
     let meat_word = has_word(&words, &meat_words) && !(fish && !poultry && !pork);
     let meat = dish.contains('*') || pork || meat_word;
     let vegetarian = has_prefix(&words, &["vegetari", "vegetal", "vegan"])
-        || has_word(&words, &["omelette", "soja", "tofu", "falafels", "falafel", "quinoa"])
+        || has_word(
+            &words,
+            &["omelette", "soja", "tofu", "falafels", "falafel", "quinoa"],
+        )
         || text.contains(" galette de legumes ")
         || text.contains(" galettes de legumes ");
     let fries = has_prefix(&words, &["frite"])
-        || has_word(&words, &["potatoes", "noisettes", "smiles", "rissolees", "wedges"]);
+        || has_word(
+            &words,
+            &["potatoes", "noisettes", "smiles", "rissolees", "wedges"],
+        );
     let pizza_burger = has_prefix(&words, &["pizza"])
-        || has_word(&words, &["burger", "hamburger", "cheeseburger", "hot", "croque", "tacos", "fajitas",
-            "kebab", "wrap", "panini"]);
-    let festive = has_word(&words, &["noel", "festif", "festive", "reveillon", "buche", "fete", "fetes"])
-        || text.contains(" repas de fete ");
-    let favourite = has_word(&words, &["nuggets", "cordon", "lasagnes", "lasagne", "spaghetti",
-        "spaghettis", "coquillettes", "macaroni", "tortellini", "raviolis", "ravioli", "hachis"])
-        || text.contains(" pates bolognaise");
+        || has_word(
+            &words,
+            &[
+                "burger",
+                "hamburger",
+                "cheeseburger",
+                "hot",
+                "croque",
+                "tacos",
+                "fajitas",
+                "kebab",
+                "wrap",
+                "panini",
+            ],
+        );
+    let festive = has_word(
+        &words,
+        &[
+            "noel",
+            "festif",
+            "festive",
+            "reveillon",
+            "buche",
+            "fete",
+            "fetes",
+        ],
+    ) || text.contains(" repas de fete ");
+    let favourite = has_word(
+        &words,
+        &[
+            "nuggets",
+            "cordon",
+            "lasagnes",
+            "lasagne",
+            "spaghetti",
+            "spaghettis",
+            "coquillettes",
+            "macaroni",
+            "tortellini",
+            "raviolis",
+            "ravioli",
+            "hachis",
+        ],
+    ) || text.contains(" pates bolognaise");
     let organic = dish.contains('°') || has_word(&words, &["bio"]);
     DishClass {
         fries,
@@ -190,9 +356,17 @@ mod tests {
 
     #[test]
     fn recognises_strike_menus_in_their_spellings() {
-        for dish in ["repas greves", "repas grève", "repas grêve", "Grèves", "greves", "menu depannage",
-            "Menu de dépannage", "repas de depannage", "SERVICE MINIMUM"]
-        {
+        for dish in [
+            "repas greves",
+            "repas grève",
+            "repas grêve",
+            "Grèves",
+            "greves",
+            "menu depannage",
+            "Menu de dépannage",
+            "repas de depannage",
+            "SERVICE MINIMUM",
+        ] {
             assert!(classify_dish(dish).strike_menu, "{dish}");
         }
         assert!(!classify_dish("Galette des rois").strike_menu);
@@ -201,12 +375,21 @@ mod tests {
 
     #[test]
     fn a_day_without_meat_or_fish_is_vegetarian() {
-        let day = MenuSummary::from_dishes(&["Pamplemousse", "Crêpe au fromage", "Haricots verts", "Flan caramel"]);
+        let day = MenuSummary::from_dishes(&[
+            "Pamplemousse",
+            "Crêpe au fromage",
+            "Haricots verts",
+            "Flan caramel",
+        ]);
         assert!(day.vegetarian && !day.meat);
-        let day = MenuSummary::from_dishes(&["Melon", "Hachis Parmentier*", "Salade verte", "Pomme bio°"]);
+        let day = MenuSummary::from_dishes(&[
+            "Melon",
+            "Hachis Parmentier*",
+            "Salade verte",
+            "Pomme bio°",
+        ]);
         assert!(!day.vegetarian && day.meat && day.organic_dishes == 1);
         let strike = MenuSummary::from_dishes(&["repas grève"]);
         assert!(strike.strike_menu && !strike.vegetarian);
     }
-
 }

@@ -106,43 +106,281 @@ const EPIDEMIC: &str = "incidence hebdomadaire du Réseau Sentinelles, semaines 
 
 /// Every feature, in matrix column order.
 pub const CATALOGUE: &[FeatureSpec] = &[
-    feature!("weekday", Calendar, "Jour de la semaine", "Day of the week", None, CALENDAR),
+    feature!(
+        "weekday",
+        Calendar,
+        "Jour de la semaine",
+        "Day of the week",
+        None,
+        CALENDAR
+    ),
     feature!("month", Calendar, "Mois", "Month", None, CALENDAR),
-    feature!("school_year_progress", Calendar, "Avancement de l'année scolaire", "Progress of the school year", None, CALENDAR),
-    feature!("days_to_next_break", Calendar, "Jours avant les prochaines vacances", "Days to the next holidays", None, CALENDAR),
-    feature!("days_since_last_break", Calendar, "Jours depuis la rentrée ou les dernières vacances", "Days since the last holidays", None, CALENDAR),
-    feature!("days_to_summer", Calendar, "Jours avant les grandes vacances", "Days to the summer break", None, CALENDAR),
-    feature!("bridge_day", Calendar, "Jour de pont", "Bridge day", None, CALENDAR),
-    feature!("next_to_public_holiday", Calendar, "Veille ou lendemain de jour férié", "Next to a public holiday", None, CALENDAR),
-    feature!("school_days_in_week", Calendar, "Jours d'école dans la semaine", "School days in the week", None, CALENDAR),
+    feature!(
+        "school_year_progress",
+        Calendar,
+        "Avancement de l'année scolaire",
+        "Progress of the school year",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "days_to_next_break",
+        Calendar,
+        "Jours avant les prochaines vacances",
+        "Days to the next holidays",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "days_since_last_break",
+        Calendar,
+        "Jours depuis la rentrée ou les dernières vacances",
+        "Days since the last holidays",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "days_to_summer",
+        Calendar,
+        "Jours avant les grandes vacances",
+        "Days to the summer break",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "bridge_day",
+        Calendar,
+        "Jour de pont",
+        "Bridge day",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "next_to_public_holiday",
+        Calendar,
+        "Veille ou lendemain de jour férié",
+        "Next to a public holiday",
+        None,
+        CALENDAR
+    ),
+    feature!(
+        "school_days_in_week",
+        Calendar,
+        "Jours d'école dans la semaine",
+        "School days in the week",
+        None,
+        CALENDAR
+    ),
     feature!("menu_known", Menu, "Menu connu", "Menu known", None, MENU),
-    feature!("menu_fries", Menu, "Frites au menu", "Chips on the menu", None, MENU),
-    feature!("menu_fish", Menu, "Poisson au menu", "Fish on the menu", None, MENU),
-    feature!("menu_pork", Menu, "Porc au menu", "Pork on the menu", None, MENU),
-    feature!("menu_meat", Menu, "Viande au menu", "Meat on the menu", None, MENU),
-    feature!("menu_vegetarian", Menu, "Menu végétarien", "Vegetarian menu", None, MENU),
-    feature!("menu_organic_dishes", Menu, "Plats bio", "Organic dishes", None, MENU),
-    feature!("menu_pizza_burger", Menu, "Pizza ou burger au menu", "Pizza or burger on the menu", None, MENU),
-    feature!("menu_festive", Menu, "Repas de fête (Noël…)", "Festive meal (Christmas…)", None, MENU),
-    feature!("menu_favourite", Menu, "Plat préféré des enfants", "Children's favourite dish", None, MENU),
-    feature!("menu_emergency", Strikes, "Menu de dépannage (grève)", "Emergency menu (strike)", Some(2), NOTICE),
-    feature!("strike_announced", Strikes, "Grève annoncée", "Strike announced", Some(2), NOTICE),
+    feature!(
+        "menu_fries",
+        Menu,
+        "Frites au menu",
+        "Chips on the menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_fish",
+        Menu,
+        "Poisson au menu",
+        "Fish on the menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_pork",
+        Menu,
+        "Porc au menu",
+        "Pork on the menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_meat",
+        Menu,
+        "Viande au menu",
+        "Meat on the menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_vegetarian",
+        Menu,
+        "Menu végétarien",
+        "Vegetarian menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_organic_dishes",
+        Menu,
+        "Plats bio",
+        "Organic dishes",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_pizza_burger",
+        Menu,
+        "Pizza ou burger au menu",
+        "Pizza or burger on the menu",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_festive",
+        Menu,
+        "Repas de fête (Noël…)",
+        "Festive meal (Christmas…)",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_favourite",
+        Menu,
+        "Plat préféré des enfants",
+        "Children's favourite dish",
+        None,
+        MENU
+    ),
+    feature!(
+        "menu_emergency",
+        Strikes,
+        "Menu de dépannage (grève)",
+        "Emergency menu (strike)",
+        Some(2),
+        NOTICE
+    ),
+    feature!(
+        "strike_announced",
+        Strikes,
+        "Grève annoncée",
+        "Strike announced",
+        Some(2),
+        NOTICE
+    ),
     feature!("ramadan", Religious, "Ramadan", "Ramadan", None, RELIGIOUS),
-    feature!("muslim_feast", Religious, "Fête musulmane (Aïd…)", "Muslim feast (Eid…)", None, RELIGIOUS),
-    feature!("christian_feast", Religious, "Fête chrétienne", "Christian feast", None, RELIGIOUS),
-    feature!("jewish_feast", Religious, "Fête juive", "Jewish feast", None, RELIGIOUS),
-    feature!("pupils", Enrolment, "Élèves inscrits", "Pupils enrolled", None, ENROLMENT),
-    feature!("pupils_change", Enrolment, "Évolution des effectifs", "Change in enrolment", None, ENROLMENT),
-    feature!("flu_incidence", Epidemics, "Grippe (incidence)", "Flu (incidence)", None, EPIDEMIC),
-    feature!("diarrhoea_incidence", Epidemics, "Gastro-entérite (incidence)", "Gastroenteritis (incidence)", None, EPIDEMIC),
-    feature!("chickenpox_incidence", Epidemics, "Varicelle (incidence)", "Chickenpox (incidence)", None, EPIDEMIC),
-    feature!("reference_meals", RecentLevel, "Niveau habituel (repas)", "Usual level (meals)", None, LEVEL),
-    feature!("recent_vs_reference", RecentLevel, "Derniers jours par rapport au niveau habituel", "Latest days vs usual level", None, LEVEL),
-    feature!("trend", RecentLevel, "Tendance récente", "Recent trend", None, LEVEL),
-    feature!("last_year_same_day", RecentLevel, "Même jour du calendrier l'an dernier", "Same calendar day last year", None, LEVEL),
-    feature!("last_year_season", RecentLevel, "Même période l'an dernier", "Same period last year", None, LEVEL),
-    feature!("staleness_days", RecentLevel, "Ancienneté des dernières données", "Age of the latest data", None, LEVEL),
-    feature!("canteen_kind", Canteen, "Type de restaurant (maternelle/élémentaire)", "Canteen type (nursery/primary)", None, "liste des restaurants"),
+    feature!(
+        "muslim_feast",
+        Religious,
+        "Fête musulmane (Aïd…)",
+        "Muslim feast (Eid…)",
+        None,
+        RELIGIOUS
+    ),
+    feature!(
+        "christian_feast",
+        Religious,
+        "Fête chrétienne",
+        "Christian feast",
+        None,
+        RELIGIOUS
+    ),
+    feature!(
+        "jewish_feast",
+        Religious,
+        "Fête juive",
+        "Jewish feast",
+        None,
+        RELIGIOUS
+    ),
+    feature!(
+        "pupils",
+        Enrolment,
+        "Élèves inscrits",
+        "Pupils enrolled",
+        None,
+        ENROLMENT
+    ),
+    feature!(
+        "pupils_change",
+        Enrolment,
+        "Évolution des effectifs",
+        "Change in enrolment",
+        None,
+        ENROLMENT
+    ),
+    feature!(
+        "flu_incidence",
+        Epidemics,
+        "Grippe (incidence)",
+        "Flu (incidence)",
+        None,
+        EPIDEMIC
+    ),
+    feature!(
+        "diarrhoea_incidence",
+        Epidemics,
+        "Gastro-entérite (incidence)",
+        "Gastroenteritis (incidence)",
+        None,
+        EPIDEMIC
+    ),
+    feature!(
+        "chickenpox_incidence",
+        Epidemics,
+        "Varicelle (incidence)",
+        "Chickenpox (incidence)",
+        None,
+        EPIDEMIC
+    ),
+    feature!(
+        "reference_meals",
+        RecentLevel,
+        "Niveau habituel (repas)",
+        "Usual level (meals)",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "recent_vs_reference",
+        RecentLevel,
+        "Derniers jours par rapport au niveau habituel",
+        "Latest days vs usual level",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "trend",
+        RecentLevel,
+        "Tendance récente",
+        "Recent trend",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "last_year_same_day",
+        RecentLevel,
+        "Même jour du calendrier l'an dernier",
+        "Same calendar day last year",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "last_year_season",
+        RecentLevel,
+        "Même période l'an dernier",
+        "Same period last year",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "staleness_days",
+        RecentLevel,
+        "Ancienneté des dernières données",
+        "Age of the latest data",
+        None,
+        LEVEL
+    ),
+    feature!(
+        "canteen_kind",
+        Canteen,
+        "Type de restaurant",
+        "Canteen type",
+        None,
+        "liste des restaurants"
+    ),
 ];
 
 /// The features a model at `horizon_days` may use, in catalogue order.

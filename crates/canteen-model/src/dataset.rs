@@ -36,7 +36,11 @@ fn build(builder: &FeatureBuilder, days: Vec<&AttendanceDay>) -> LabelledRows {
         .par_iter()
         .filter_map(|day| {
             builder.row(&day.canteen, day.date).ok().map(|row| {
-                (row, day.actual.map(f64::from), day.agents_forecast.map(f64::from))
+                (
+                    row,
+                    day.actual.map(f64::from),
+                    day.agents_forecast.map(f64::from),
+                )
             })
         })
         .collect();
@@ -78,7 +82,16 @@ pub fn training_rows(
 }
 
 /// Every canteen-day dated in `[from, to]`, known actual or not.
-pub fn evaluation_rows(builder: &FeatureBuilder, data: &CanteenData, from: NaiveDate, to: NaiveDate) -> LabelledRows {
-    let days: Vec<&AttendanceDay> = data.attendance.iter().filter(|d| d.date >= from && d.date <= to).collect();
+pub fn evaluation_rows(
+    builder: &FeatureBuilder,
+    data: &CanteenData,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> LabelledRows {
+    let days: Vec<&AttendanceDay> = data
+        .attendance
+        .iter()
+        .filter(|d| d.date >= from && d.date <= to)
+        .collect();
     build(builder, days)
 }

@@ -67,7 +67,8 @@ impl Explanation {
         let mut groups: Vec<GroupContribution> = FactorGroup::ALL
             .iter()
             .filter_map(|group| {
-                let members: Vec<&Contribution> = contributions.iter().filter(|c| c.group == *group).collect();
+                let members: Vec<&Contribution> =
+                    contributions.iter().filter(|c| c.group == *group).collect();
                 (!members.is_empty()).then(|| GroupContribution {
                     group: *group,
                     label_fr: group.label_fr().to_owned(),
@@ -77,7 +78,12 @@ impl Explanation {
             })
             .collect();
         groups.sort_by(|a, b| b.meals.abs().total_cmp(&a.meals.abs()));
-        Self { reference_meals, base_meals: bias * reference_meals, contributions, groups }
+        Self {
+            reference_meals,
+            base_meals: bias * reference_meals,
+            contributions,
+            groups,
+        }
     }
 
     /// base + Σ contributions: equals the forecast.
@@ -94,7 +100,8 @@ impl Explanation {
                 let label = if french { &c.label_fr } else { &c.label_en };
                 let value = describe_value(&c.feature, c.value, french);
                 let unit = if french { "repas" } else { "meals" };
-                format!("{label} ({value}) : {:+.0} {unit}", c.meals).replace(" : ", if french { " : " } else { ": " })
+                format!("{label} ({value}) : {:+.0} {unit}", c.meals)
+                    .replace(" : ", if french { " : " } else { ": " })
             })
             .collect()
     }
@@ -102,10 +109,24 @@ impl Explanation {
 
 /// A feature value in words: yes/no for flags, a number otherwise.
 pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String {
-    let Some(v) = value else { return if french { "inconnu".into() } else { "unknown".into() } };
+    let Some(v) = value else {
+        return if french {
+            "inconnu".into()
+        } else {
+            "unknown".into()
+        };
+    };
     let is_flag = feature.starts_with("menu_") && feature != "menu_organic_dishes"
-        || matches!(feature, "bridge_day" | "next_to_public_holiday" | "strike_announced" | "ramadan"
-            | "muslim_feast" | "christian_feast" | "jewish_feast");
+        || matches!(
+            feature,
+            "bridge_day"
+                | "next_to_public_holiday"
+                | "strike_announced"
+                | "ramadan"
+                | "muslim_feast"
+                | "christian_feast"
+                | "jewish_feast"
+        );
     if is_flag {
         return match (v > 0.5, french) {
             (true, true) => "oui".into(),
@@ -116,10 +137,24 @@ pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String
     }
     match feature {
         "weekday" => {
-            let days_fr = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-            let days_en = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+            let days_fr = [
+                "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+            ];
+            let days_en = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ];
             let i = (v as usize).min(6);
-            if french { days_fr[i].into() } else { days_en[i].into() }
+            if french {
+                days_fr[i].into()
+            } else {
+                days_en[i].into()
+            }
         }
         "school_year_progress" => format!("{:.0} %", 100.0 * v),
         // As the feature builder codes `CanteenKind`.
@@ -131,7 +166,11 @@ pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String
             (_, true) => "maternelle et élémentaire".into(),
             (_, false) => "nursery and primary".into(),
         },
-        "recent_vs_reference" | "trend" | "last_year_same_day" | "last_year_season" | "pupils_change" => {
+        "recent_vs_reference"
+        | "trend"
+        | "last_year_same_day"
+        | "last_year_season"
+        | "pupils_change" => {
             format!("×{v:.2}")
         }
         _ if v.fract() == 0.0 => format!("{v:.0}"),
@@ -146,25 +185,52 @@ mod tests {
 
     #[test]
     fn contributions_add_up_in_meals_and_group() {
-        let specs: Vec<&FeatureSpec> =
-            ["menu_fries", "menu_fish", "weekday"].iter().map(|n| spec::find(n).unwrap()).collect();
-        let e = Explanation::from_ratio_contributions(&specs, &[1.0, 0.0, 1.0], &[0.1, -0.02, 0.03], 0.95, 200.0);
+        let specs: Vec<&FeatureSpec> = ["menu_fries", "menu_fish", "weekday"]
+            .iter()
+            .map(|n| spec::find(n).unwrap())
+            .collect();
+        let e = Explanation::from_ratio_contributions(
+            &specs,
+            &[1.0, 0.0, 1.0],
+            &[0.1, -0.02, 0.03],
+            0.95,
+            200.0,
+        );
         assert!((e.total() - 200.0 * (0.95 + 0.1 - 0.02 + 0.03)).abs() < 1e-9);
         assert_eq!(e.contributions[0].feature, "menu_fries");
         assert!((e.contributions[0].meals - 20.0).abs() < 1e-9);
-        let menu = e.groups.iter().find(|g| g.group == FactorGroup::Menu).unwrap();
+        let menu = e
+            .groups
+            .iter()
+            .find(|g| g.group == FactorGroup::Menu)
+            .unwrap();
         assert!((menu.meals - 16.0).abs() < 1e-9);
-        assert_eq!(e.top_reasons(1, true), vec!["Frites au menu (oui) : +20 repas".to_owned()]);
-        assert_eq!(e.top_reasons(1, false), vec!["Chips on the menu (yes): +20 meals".to_owned()]);
+        assert_eq!(
+            e.top_reasons(1, true),
+            vec!["Frites au menu (oui) : +20 repas".to_owned()]
+        );
+        assert_eq!(
+            e.top_reasons(1, false),
+            vec!["Chips on the menu (yes): +20 meals".to_owned()]
+        );
     }
 
     #[test]
     fn values_read_as_words_where_numbers_would_be_codes() {
         assert_eq!(describe_value("weekday", Some(3.0), true), "jeudi");
-        assert_eq!(describe_value("canteen_kind", Some(0.0), true), "maternelle");
+        assert_eq!(
+            describe_value("canteen_kind", Some(0.0), true),
+            "maternelle"
+        );
         assert_eq!(describe_value("canteen_kind", Some(1.0), false), "primary");
-        assert_eq!(describe_value("canteen_kind", Some(2.0), true), "maternelle et élémentaire");
-        assert_eq!(describe_value("school_year_progress", Some(0.674), true), "67 %");
+        assert_eq!(
+            describe_value("canteen_kind", Some(2.0), true),
+            "maternelle et élémentaire"
+        );
+        assert_eq!(
+            describe_value("school_year_progress", Some(0.674), true),
+            "67 %"
+        );
         assert_eq!(describe_value("trend", Some(0.964), true), "×0.96");
         assert_eq!(describe_value("menu_fish", None, false), "unknown");
     }

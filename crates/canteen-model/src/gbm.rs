@@ -1,10 +1,10 @@
 //! Gradient-boosted regression trees (the `forust-ml` crate) with exact per-prediction
 //! contributions (TreeSHAP): for every row, contributions + bias = prediction.
 
-use forust_ml::gradientbooster::GradientBooster;
-use rayon::prelude::*;
-use forust_ml::objective::ObjectiveType;
 use forust_ml::Matrix;
+use forust_ml::gradientbooster::GradientBooster;
+use forust_ml::objective::ObjectiveType;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
@@ -72,7 +72,11 @@ impl ColumnMajor {
                 data[j * n + i] = *v;
             }
         }
-        Self { rows: n, cols, data }
+        Self {
+            rows: n,
+            cols,
+            data,
+        }
     }
 
     fn matrix(&self) -> Matrix<'_, f64> {
@@ -102,13 +106,17 @@ impl From<StoredBooster> for GbmRegressor {
 
 impl From<GbmRegressor> for StoredBooster {
     fn from(model: GbmRegressor) -> Self {
-        StoredBooster { booster: model.booster }
+        StoredBooster {
+            booster: model.booster,
+        }
     }
 }
 
 impl std::fmt::Debug for GbmRegressor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GbmRegressor").field("trees", &self.booster.trees.len()).finish()
+        f.debug_struct("GbmRegressor")
+            .field("trees", &self.booster.trees.len())
+            .finish()
     }
 }
 
@@ -122,7 +130,12 @@ impl Clone for GbmRegressor {
 
 impl GbmParams {
     /// Fits squared-error boosted trees on `x` (NaN = missing) to `y` with `weights`.
-    pub fn fit(&self, x: &ColumnMajor, y: &[f64], weights: &[f64]) -> Result<GbmRegressor, ModelError> {
+    pub fn fit(
+        &self,
+        x: &ColumnMajor,
+        y: &[f64],
+        weights: &[f64],
+    ) -> Result<GbmRegressor, ModelError> {
         if x.rows != y.len() || y.len() != weights.len() {
             return Err(ModelError::Shape(format!(
                 "{} rows of features, {} targets, {} weights",
@@ -187,13 +200,19 @@ impl GbmRegressor {
     /// Exact Shapley contributions: one row of `cols + 1` values per input row, the last being the
     /// bias (expected prediction); each row sums to the prediction.
     pub fn contributions(&self, x: &ColumnMajor) -> Vec<Vec<f64>> {
-        let rows: Vec<Vec<f64>> = (0..x.rows).map(|i| (0..x.cols).map(|j| x.data[j * x.rows + i]).collect()).collect();
+        let rows: Vec<Vec<f64>> = (0..x.rows)
+            .map(|i| (0..x.cols).map(|j| x.data[j * x.rows + i]).collect())
+            .collect();
         let one = |row: &Vec<f64>| {
             let (mut phi, bias) = self.contributions_row(row);
             phi.push(bias);
             phi
         };
-        if rows.len() > 64 { rows.par_iter().map(one).collect() } else { rows.iter().map(one).collect() }
+        if rows.len() > 64 {
+            rows.par_iter().map(one).collect()
+        } else {
+            rows.iter().map(one).collect()
+        }
     }
 
     pub fn trees(&self) -> usize {
@@ -208,33 +227,62 @@ mod tests {
     /// y = 2 x0 + (x1 > 0.5) with a little structure the trees can find.
     fn toy() -> (ColumnMajor, Vec<f64>) {
         let rows: Vec<Vec<f64>> = (0..400)
-            .map(|i| vec![(i % 20) as f64 / 20.0, ((i * 7) % 11) as f64 / 11.0, if i % 13 == 0 { f64::NAN } else { 1.0 }])
+            .map(|i| {
+                vec![
+                    (i % 20) as f64 / 20.0,
+                    ((i * 7) % 11) as f64 / 11.0,
+                    if i % 13 == 0 { f64::NAN } else { 1.0 },
+                ]
+            })
             .collect();
-        let y = rows.iter().map(|r| 2.0 * r[0] + if r[1] > 0.5 { 1.0 } else { 0.0 }).collect();
+        let y = rows
+            .iter()
+            .map(|r| 2.0 * r[0] + if r[1] > 0.5 { 1.0 } else { 0.0 })
+            .collect();
         (ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 3), y)
     }
 
     #[test]
     fn learns_and_contributions_add_up() {
         let (x, y) = toy();
-        let params = GbmParams { iterations: 150, learning_rate: 0.2, max_depth: 3, min_leaf_weight: 1.0, ..GbmParams::default() };
+        let params = GbmParams {
+            iterations: 150,
+            learning_rate: 0.2,
+            max_depth: 3,
+            min_leaf_weight: 1.0,
+            ..GbmParams::default()
+        };
         let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
         let predictions = model.predict(&x);
-        let rmse = (predictions.iter().zip(&y).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / y.len() as f64).sqrt();
+        let rmse = (predictions
+            .iter()
+            .zip(&y)
+            .map(|(p, t)| (p - t).powi(2))
+            .sum::<f64>()
+            / y.len() as f64)
+            .sqrt();
         assert!(rmse < 0.1, "rmse {rmse}");
         for (row, prediction) in model.contributions(&x).iter().zip(&predictions) {
             let sum: f64 = row.iter().sum();
             assert!((sum - prediction).abs() < 1e-4, "{sum} vs {prediction}");
         }
         // The third column is constant where present: it carries (almost) nothing.
-        let third: f64 = model.contributions(&x).iter().map(|r| r[2].abs()).sum::<f64>() / y.len() as f64;
+        let third: f64 = model
+            .contributions(&x)
+            .iter()
+            .map(|r| r[2].abs())
+            .sum::<f64>()
+            / y.len() as f64;
         assert!(third < 0.05, "{third}");
     }
 
     #[test]
     fn survives_a_json_round_trip() {
         let (x, y) = toy();
-        let params = GbmParams { iterations: 20, ..GbmParams::default() };
+        let params = GbmParams {
+            iterations: 20,
+            ..GbmParams::default()
+        };
         let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
         let json = serde_json::to_string(&model).unwrap();
         let back: GbmRegressor = serde_json::from_str(&json).unwrap();
@@ -244,6 +292,9 @@ mod tests {
     #[test]
     fn refuses_mismatched_shapes() {
         let (x, y) = toy();
-        assert!(matches!(GbmParams::default().fit(&x, &y[..10], &y[..10]), Err(ModelError::Shape(_))));
+        assert!(matches!(
+            GbmParams::default().fit(&x, &y[..10], &y[..10]),
+            Err(ModelError::Shape(_))
+        ));
     }
 }

@@ -38,8 +38,14 @@ pub enum ModelError {
     Shape(String),
     #[error("training failed: {0}")]
     Fit(String),
-    #[error("the model uses features {model:?} but this program computes {program:?} at horizon {horizon} days")]
-    FeatureMismatch { model: Vec<String>, program: Vec<String>, horizon: u32 },
+    #[error(
+        "the model uses features {model:?} but this program computes {program:?} at horizon {horizon} days"
+    )]
+    FeatureMismatch {
+        model: Vec<String>,
+        program: Vec<String>,
+        horizon: u32,
+    },
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -37,9 +37,15 @@ impl LinearParams {
     /// Fits on row vectors `x` (NaN = missing) and targets `y`.
     pub fn fit(&self, x: &[&[f64]], y: &[f64]) -> Result<LinearRegressor, ModelError> {
         if x.len() != y.len() {
-            return Err(ModelError::Shape(format!("{} rows, {} targets", x.len(), y.len())));
+            return Err(ModelError::Shape(format!(
+                "{} rows, {} targets",
+                x.len(),
+                y.len()
+            )));
         }
-        let Some(cols) = x.first().map(|r| r.len()) else { return Err(ModelError::NoTrainingData) };
+        let Some(cols) = x.first().map(|r| r.len()) else {
+            return Err(ModelError::NoTrainingData);
+        };
         let mut means = vec![0.0; cols];
         let mut counts = vec![0usize; cols];
         for row in x {
@@ -62,11 +68,20 @@ impl LinearParams {
             }
         }
         for (s, c) in scales.iter_mut().zip(&counts) {
-            let sd = if *c > 1 { (*s / (*c - 1) as f64).sqrt() } else { 0.0 };
+            let sd = if *c > 1 {
+                (*s / (*c - 1) as f64).sqrt()
+            } else {
+                0.0
+            };
             // A constant column gets scale 1: its standardised value is always 0.
             *s = if sd > 1e-12 { sd } else { 1.0 };
         }
-        let regressor = LinearRegressor { means, scales, coefficients: vec![0.0; cols], intercept: 0.0 };
+        let regressor = LinearRegressor {
+            means,
+            scales,
+            coefficients: vec![0.0; cols],
+            intercept: 0.0,
+        };
         // Centre the target; the intercept is its mean, the penalty rows pull coefficients to 0.
         let mean_y = y.iter().sum::<f64>() / y.len() as f64;
         let n = x.len();
@@ -105,7 +120,11 @@ impl LinearRegressor {
 
     /// Contributions of each feature (same units as the target); the intercept is the bias.
     pub fn contributions(&self, row: &[f64]) -> Vec<f64> {
-        self.standardise(row).iter().zip(&self.coefficients).map(|(z, c)| z * c).collect()
+        self.standardise(row)
+            .iter()
+            .zip(&self.coefficients)
+            .map(|(z, c)| z * c)
+            .collect()
     }
 
     pub fn predict(&self, row: &[f64]) -> f64 {
@@ -119,16 +138,26 @@ mod tests {
 
     #[test]
     fn recovers_a_linear_law_and_adds_up() {
-        let rows: Vec<Vec<f64>> = (0..200).map(|i| vec![i as f64, (i % 7) as f64, 5.0]).collect();
+        let rows: Vec<Vec<f64>> = (0..200)
+            .map(|i| vec![i as f64, (i % 7) as f64, 5.0])
+            .collect();
         let y: Vec<f64> = rows.iter().map(|r| 3.0 + 0.5 * r[0] - 2.0 * r[1]).collect();
         let x: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
         let model = LinearParams { penalty: 1e-9 }.fit(&x, &y).unwrap();
         for (row, target) in rows.iter().zip(&y) {
-            assert!((model.predict(row) - target).abs() < 0.05, "{} vs {target}", model.predict(row));
+            assert!(
+                (model.predict(row) - target).abs() < 0.05,
+                "{} vs {target}",
+                model.predict(row)
+            );
             let sum = model.intercept + model.contributions(row).iter().sum::<f64>();
             assert!((sum - model.predict(row)).abs() < 1e-12);
         }
-        assert_eq!(model.contributions(&rows[0])[2], 0.0, "constant column contributes nothing");
+        assert_eq!(
+            model.contributions(&rows[0])[2],
+            0.0,
+            "constant column contributes nothing"
+        );
     }
 
     #[test]

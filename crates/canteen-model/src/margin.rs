@@ -74,7 +74,8 @@ impl MarginPolicy {
 
     /// The scale of the margin for a canteen on a kind of day.
     pub fn scale(&self, canteen: &str, day: DayClass) -> f64 {
-        self.canteen_scale.get(canteen).copied().unwrap_or(1.0) * self.day_scale.get(&day).copied().unwrap_or(1.0)
+        self.canteen_scale.get(canteen).copied().unwrap_or(1.0)
+            * self.day_scale.get(&day).copied().unwrap_or(1.0)
     }
 
     /// The relative margin applied to a canteen on a kind of day.
@@ -88,8 +89,18 @@ impl MarginPolicy {
 
     /// The level for an order of `date`, `horizon_days` ahead, given the needs of the days
     /// known by then ([`crate::recent`]).
-    pub fn level_for(&self, date: chrono::NaiveDate, horizon_days: u32, recent: &RecentNeeds) -> OrderLevel {
-        recent.level_for(date, horizon_days, self.recent_window_days, self.relative_margin)
+    pub fn level_for(
+        &self,
+        date: chrono::NaiveDate,
+        horizon_days: u32,
+        recent: &RecentNeeds,
+    ) -> OrderLevel {
+        recent.level_for(
+            date,
+            horizon_days,
+            self.recent_window_days,
+            self.relative_margin,
+        )
     }
 
     pub fn interval(&self, forecast: f64) -> (f64, f64) {
@@ -112,7 +123,11 @@ pub enum MarginRule {
 impl MarginRule {
     /// Orders weeks ahead are city-wide; cooking the day before is per canteen.
     pub fn for_horizon(horizon_days: u32) -> Self {
-        if horizon_days <= 2 { MarginRule::CanteenAndCity } else { MarginRule::City }
+        if horizon_days <= 2 {
+            MarginRule::CanteenAndCity
+        } else {
+            MarginRule::City
+        }
     }
 
     pub fn description_en(self) -> &'static str {
@@ -126,7 +141,9 @@ impl MarginRule {
 
     pub fn description_fr(self) -> &'static str {
         match self {
-            MarginRule::City => "pas plus de jours de manque à l'échelle de la ville que la prévision des agents",
+            MarginRule::City => {
+                "pas plus de jours de manque à l'échelle de la ville que la prévision des agents"
+            }
             MarginRule::CanteenAndCity => {
                 "pas plus de repas manquants par restaurant et par jour, ni de jours de manque à l'échelle de la ville, que la prévision des agents"
             }
@@ -137,7 +154,9 @@ impl MarginRule {
 /// ⌈forecast × (1 + margin × scale)⌉; the tolerance keeps float noise (100 × 1.1 =
 /// 110.00000000000001) from adding a meal.
 pub fn scaled_quantity(forecast: f64, margin: f64, scale: f64) -> f64 {
-    (forecast.max(0.0) * (1.0 + margin * scale) - 1e-9).ceil().max(0.0)
+    (forecast.max(0.0) * (1.0 + margin * scale) - 1e-9)
+        .ceil()
+        .max(0.0)
 }
 
 /// A validation or test canteen-day: served meals, the model's forecast, the agents' forecast and
@@ -157,7 +176,9 @@ const SHRINK_DAYS: f64 = 30.0;
 /// Margin scales per group (canteen, kind of day) from validation errors: the root mean square of
 /// actual / forecast − 1 in the group, shrunk towards the overall value, divided by the overall
 /// value.
-pub fn spread_scales<K: Ord + Clone>(rows: impl Iterator<Item = (K, f64, f64)>) -> BTreeMap<K, f64> {
+pub fn spread_scales<K: Ord + Clone>(
+    rows: impl Iterator<Item = (K, f64, f64)>,
+) -> BTreeMap<K, f64> {
     let mut per: BTreeMap<K, (f64, f64)> = BTreeMap::new();
     let (mut total, mut count) = (0.0, 0.0);
     for (canteen, actual, forecast) in rows {
@@ -201,9 +222,16 @@ pub fn tradeoff_curve(rows: &[Evaluated], grid: &[f64], spare_meals: f64) -> Vec
         .map(|&m| {
             let scored: Vec<Scored> = rows
                 .iter()
-                .map(|r| Scored { date: r.scored_date, actual: r.actual, quantity: scaled_quantity(r.forecast, m, r.scale) })
+                .map(|r| Scored {
+                    date: r.scored_date,
+                    actual: r.actual,
+                    quantity: scaled_quantity(r.forecast, m, r.scale),
+                })
                 .collect();
-            CurvePoint { relative_margin: m, metrics: Metrics::compute(&scored, spare_meals) }
+            CurvePoint {
+                relative_margin: m,
+                metrics: Metrics::compute(&scored, spare_meals),
+            }
         })
         .collect()
 }
@@ -212,15 +240,29 @@ pub fn tradeoff_curve(rows: &[Evaluated], grid: &[f64], spare_meals: f64) -> Vec
 pub fn agents_metrics(rows: &[Evaluated], spare_meals: f64) -> Metrics {
     let scored: Vec<Scored> = rows
         .iter()
-        .filter_map(|r| r.agents.map(|a| Scored { date: r.scored_date, actual: r.actual, quantity: a }))
+        .filter_map(|r| {
+            r.agents.map(|a| Scored {
+                date: r.scored_date,
+                actual: r.actual,
+                quantity: a,
+            })
+        })
         .collect();
     Metrics::compute(&scored, spare_meals)
 }
 
 /// The smallest margin whose shortage is no worse than the agents' on the same rows, as `rule`
 /// says. Falls back to the largest margin tried.
-pub fn select_margin(rows: &[Evaluated], spare_meals: f64, rule: MarginRule) -> (f64, Vec<CurvePoint>, Metrics) {
-    let comparable: Vec<Evaluated> = rows.iter().filter(|r| r.agents.is_some()).copied().collect();
+pub fn select_margin(
+    rows: &[Evaluated],
+    spare_meals: f64,
+    rule: MarginRule,
+) -> (f64, Vec<CurvePoint>, Metrics) {
+    let comparable: Vec<Evaluated> = rows
+        .iter()
+        .filter(|r| r.agents.is_some())
+        .copied()
+        .collect();
     let agents = agents_metrics(&comparable, spare_meals);
     let grid = margin_grid();
     let curve = tradeoff_curve(&comparable, &grid, spare_meals);
@@ -230,7 +272,9 @@ pub fn select_margin(rows: &[Evaluated], spare_meals: f64, rule: MarginRule) -> 
             let city = p.metrics.city.shortage_days <= agents.city.shortage_days;
             match rule {
                 MarginRule::City => city,
-                MarginRule::CanteenAndCity => city && p.metrics.shortage_meals <= agents.shortage_meals,
+                MarginRule::CanteenAndCity => {
+                    city && p.metrics.shortage_meals <= agents.shortage_meals
+                }
             }
         })
         .or(curve.last())
@@ -262,7 +306,10 @@ mod tests {
     fn order_quantity_rounds_up() {
         let mut p = MarginPolicy::uniform(0.05);
         assert_eq!(p.order_quantity("A", DayClass::Normal, 100.0), 105.0);
-        assert_eq!(MarginPolicy::uniform(0.1).order_quantity("A", DayClass::Normal, 100.0), 110.0);
+        assert_eq!(
+            MarginPolicy::uniform(0.1).order_quantity("A", DayClass::Normal, 100.0),
+            110.0
+        );
         assert_eq!(p.order_quantity("A", DayClass::Normal, 100.1), 106.0);
         assert_eq!(p.order_quantity("A", DayClass::Normal, -3.0), 0.0);
         p.canteen_scale.insert("B".into(), 2.0);
@@ -275,8 +322,20 @@ mod tests {
     fn selects_the_smallest_margin_no_worse_than_the_agents() {
         // The model is 10.5 % low on one day; agents over-order by 10 % and are never short.
         let rows = vec![
-            Evaluated { scored_date: d("2017-01-09"), actual: 110.5, forecast: 100.0, agents: Some(121.6), scale: 1.0 },
-            Evaluated { scored_date: d("2017-01-10"), actual: 100.0, forecast: 100.0, agents: Some(110.0), scale: 1.0 },
+            Evaluated {
+                scored_date: d("2017-01-09"),
+                actual: 110.5,
+                forecast: 100.0,
+                agents: Some(121.6),
+                scale: 1.0,
+            },
+            Evaluated {
+                scored_date: d("2017-01-10"),
+                actual: 100.0,
+                forecast: 100.0,
+                agents: Some(110.0),
+                scale: 1.0,
+            },
         ];
         let (margin, curve, agents) = select_margin(&rows, 180.0, MarginRule::CanteenAndCity);
         assert_eq!(agents.shortage_meals, 0.0);
@@ -284,7 +343,11 @@ mod tests {
         assert!((margin - 0.1025).abs() < 1e-9, "{margin}");
         assert_eq!(curve.len(), margin_grid().len());
         // Overproduction grows with the margin.
-        assert!(curve.windows(2).all(|w| w[0].metrics.overproduced_meals <= w[1].metrics.overproduced_meals));
+        assert!(
+            curve
+                .windows(2)
+                .all(|w| w[0].metrics.overproduced_meals <= w[1].metrics.overproduced_meals)
+        );
         // City-wide, 10.5 meals short is within the drivers' spare meals: no margin needed.
         let (margin, _, _) = select_margin(&rows, 180.0, MarginRule::City);
         assert_eq!(margin, 0.0);
@@ -299,9 +362,19 @@ mod tests {
             rows.push(("noisy", 100.0 + 10.0 * wobble, 100.0));
         }
         let scales = spread_scales(rows.into_iter());
-        assert!(scales["noisy"] > 1.2 && scales["steady"] < 0.5, "{scales:?}");
+        assert!(
+            scales["noisy"] > 1.2 && scales["steady"] < 0.5,
+            "{scales:?}"
+        );
         // A canteen seen once stays close to the average.
-        let scales = spread_scales([("once", 150.0, 100.0), ("other", 101.0, 100.0), ("other", 99.0, 100.0)].into_iter());
+        let scales = spread_scales(
+            [
+                ("once", 150.0, 100.0),
+                ("other", 101.0, 100.0),
+                ("other", 99.0, 100.0),
+            ]
+            .into_iter(),
+        );
         assert!(scales["once"] < 3.0);
     }
 

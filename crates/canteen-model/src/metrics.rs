@@ -97,7 +97,11 @@ impl Metrics {
             overproduction_pct: pct(over, served),
             overproduced_meals: over,
             shortage_meals: short,
-            under_forecast_rate_pct: if n > 0 { 100.0 * under_days as f64 / n as f64 } else { 0.0 },
+            under_forecast_rate_pct: if n > 0 {
+                100.0 * under_days as f64 / n as f64
+            } else {
+                0.0
+            },
             mean_absolute_error: if n > 0 { abs_error / n as f64 } else { 0.0 },
             city: CityMetrics {
                 days,
@@ -106,7 +110,11 @@ impl Metrics {
                 shortage_days,
                 spare_meals,
                 worst_shortfall: worst,
-                mean_absolute_error: if days > 0 { city_abs / days as f64 } else { 0.0 },
+                mean_absolute_error: if days > 0 {
+                    city_abs / days as f64
+                } else {
+                    0.0
+                },
             },
         }
     }
@@ -125,10 +133,26 @@ mod tests {
         // Day 1: canteen A over by 10, canteen B short by 5 -> city over by 5.
         // Day 2: A short by 200, B exact -> city short by 200 (> 180: a shortage day).
         let rows = [
-            Scored { date: d("2018-01-08"), actual: 100.0, quantity: 110.0 },
-            Scored { date: d("2018-01-08"), actual: 50.0, quantity: 45.0 },
-            Scored { date: d("2018-01-09"), actual: 300.0, quantity: 100.0 },
-            Scored { date: d("2018-01-09"), actual: 50.0, quantity: 50.0 },
+            Scored {
+                date: d("2018-01-08"),
+                actual: 100.0,
+                quantity: 110.0,
+            },
+            Scored {
+                date: d("2018-01-08"),
+                actual: 50.0,
+                quantity: 45.0,
+            },
+            Scored {
+                date: d("2018-01-09"),
+                actual: 300.0,
+                quantity: 100.0,
+            },
+            Scored {
+                date: d("2018-01-09"),
+                actual: 50.0,
+                quantity: 50.0,
+            },
         ];
         let m = Metrics::compute(&rows, 180.0);
         assert_eq!(m.canteen_days, 4);
@@ -147,7 +171,11 @@ mod tests {
 
     #[test]
     fn spare_meals_absorb_small_city_shortfalls() {
-        let rows = [Scored { date: d("2018-01-08"), actual: 1000.0, quantity: 830.0 }];
+        let rows = [Scored {
+            date: d("2018-01-08"),
+            actual: 1000.0,
+            quantity: 830.0,
+        }];
         assert_eq!(Metrics::compute(&rows, 180.0).city.shortage_days, 0);
         assert_eq!(Metrics::compute(&rows, 100.0).city.shortage_days, 1);
     }

@@ -8,13 +8,13 @@ use canteen_data::CanteenData;
 use canteen_features::{DayClass, FactorGroup, FeatureBuilder, FeatureRow, FeatureSpec, spec};
 use prevoir_core::card::ModelCard;
 
+use crate::ModelError;
 use crate::dataset::MAX_RATIO;
 use crate::explain::Explanation;
 use crate::gbm::{ColumnMajor, GbmRegressor};
 use crate::linear::LinearRegressor;
 use crate::margin::MarginPolicy;
 use crate::recent::{NeededLevel, PastOrder, RecentNeeds};
-use crate::ModelError;
 
 /// The learner behind a model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,7 +85,10 @@ impl CanteenModel {
     fn ratio_contributions(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Vec<f64>> {
         match estimator {
             Estimator::Gbm { booster } => {
-                let x = ColumnMajor::from_rows(rows.iter().map(|r| r.values.as_slice()), self.features.len());
+                let x = ColumnMajor::from_rows(
+                    rows.iter().map(|r| r.values.as_slice()),
+                    self.features.len(),
+                );
                 booster.contributions(&x)
             }
             Estimator::Linear { regressor } => rows
@@ -102,12 +105,18 @@ impl CanteenModel {
     /// Central forecasts only (fast path for training-time evaluation).
     pub fn predict_meals(&self, rows: &[&FeatureRow]) -> Vec<f64> {
         let ratios = match &self.estimator {
-            Estimator::Gbm { booster } => {
-                booster.predict(&ColumnMajor::from_rows(rows.iter().map(|r| r.values.as_slice()), self.features.len()))
+            Estimator::Gbm { booster } => booster.predict(&ColumnMajor::from_rows(
+                rows.iter().map(|r| r.values.as_slice()),
+                self.features.len(),
+            )),
+            Estimator::Linear { regressor } => {
+                rows.iter().map(|r| regressor.predict(&r.values)).collect()
             }
-            Estimator::Linear { regressor } => rows.iter().map(|r| regressor.predict(&r.values)).collect(),
         };
-        rows.iter().zip(ratios).map(|(row, ratio)| row.reference_meals * ratio.clamp(0.0, MAX_RATIO)).collect()
+        rows.iter()
+            .zip(ratios)
+            .map(|(row, ratio)| row.reference_meals * ratio.clamp(0.0, MAX_RATIO))
+            .collect()
     }
 
     /// Full forecasts with explanations, at the margin level chosen on validation. The
@@ -134,7 +143,8 @@ impl CanteenModel {
         for f in forecasts {
             let level = self.margin.level_for(f.date, self.horizon_days, recent);
             let scale = self.margin.scale(&f.canteen, f.day_class);
-            f.order_quantity = crate::margin::scaled_quantity(f.order_basis_meals, level.level, scale);
+            f.order_quantity =
+                crate::margin::scaled_quantity(f.order_basis_meals, level.level, scale);
             f.margin = level.level * scale;
             f.margin_raised_by = level.raised_by;
         }
@@ -142,8 +152,16 @@ impl CanteenModel {
 
     /// The needs of the days of `data` in `[from, to]` from the model's cut-off on, forecast
     /// with the information `builder` gives `horizon` days before each (as the orders were).
-    pub fn recent_needs_in(&self, builder: &FeatureBuilder, data: &CanteenData, from: NaiveDate, to: NaiveDate) -> RecentNeeds {
-        let Some(cutoff) = self.cutoff() else { return RecentNeeds::default() };
+    pub fn recent_needs_in(
+        &self,
+        builder: &FeatureBuilder,
+        data: &CanteenData,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> RecentNeeds {
+        let Some(cutoff) = self.cutoff() else {
+            return RecentNeeds::default();
+        };
         let from = from.max(cutoff);
         if self.margin.recent_window_days == 0 || to < from {
             return RecentNeeds::default();
@@ -157,7 +175,11 @@ impl CanteenModel {
     /// date − horizon]`, as an inclusive range.
     pub fn recent_window(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
         let known_until = date - chrono::Duration::days(i64::from(self.horizon_days));
-        (known_until - chrono::Duration::days(i64::from(self.margin.recent_window_days)) + chrono::Duration::days(1), known_until)
+        (
+            known_until - chrono::Duration::days(i64::from(self.margin.recent_window_days))
+                + chrono::Duration::days(1),
+            known_until,
+        )
     }
 
     /// The first day this model did not train on (its data cut-off), if the card says.
@@ -182,12 +204,21 @@ impl CanteenModel {
                 })
             })
             .collect();
-        RecentNeeds::from_orders(&orders, self.margin.spare_meals, self.margin.relative_margin)
+        RecentNeeds::from_orders(
+            &orders,
+            self.margin.spare_meals,
+            self.margin.relative_margin,
+        )
     }
 
     /// The same forecasts from the ridge fallback.
     pub fn forecast_fallback(&self, rows: &[&FeatureRow]) -> Vec<Forecast> {
-        self.forecast_using(&Estimator::Linear { regressor: self.fallback.clone() }, rows)
+        self.forecast_using(
+            &Estimator::Linear {
+                regressor: self.fallback.clone(),
+            },
+            rows,
+        )
     }
 
     fn forecast_using(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Forecast> {
@@ -196,23 +227,38 @@ impl CanteenModel {
             .into_iter()
             .zip(rows)
             .map(|(contributions, row)| {
-                let (bias, per_feature) = contributions.split_last().map_or((0.0, &[][..]), |(b, c)| (*b, c));
+                let (bias, per_feature) = contributions
+                    .split_last()
+                    .map_or((0.0, &[][..]), |(b, c)| (*b, c));
                 let mut per_feature = per_feature.to_vec();
                 let raw: f64 = bias + per_feature.iter().sum::<f64>();
                 let clipped = raw.clamp(0.0, MAX_RATIO);
                 if clipped != raw {
-                    if let Some(largest) = per_feature.iter_mut().max_by(|a, b| a.abs().total_cmp(&b.abs())) {
+                    if let Some(largest) = per_feature
+                        .iter_mut()
+                        .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                    {
                         *largest += clipped - raw;
                     }
                 }
-                let explanation =
-                    Explanation::from_ratio_contributions(&specs, &row.values, &per_feature, bias, row.reference_meals);
+                let explanation = Explanation::from_ratio_contributions(
+                    &specs,
+                    &row.values,
+                    &per_feature,
+                    bias,
+                    row.reference_meals,
+                );
                 let forecast_meals = row.reference_meals * clipped;
                 let (interval_low, interval_high) = self.margin.interval(forecast_meals);
                 // An announced strike lowers the forecast, but its effect ranges from none to
                 // closing the canteen: orders do not bet on it.
                 let strike_meals: f64 = if row.day_class == DayClass::Strike {
-                    explanation.contributions.iter().filter(|c| c.group == FactorGroup::Strikes).map(|c| c.meals).sum()
+                    explanation
+                        .contributions
+                        .iter()
+                        .filter(|c| c.group == FactorGroup::Strikes)
+                        .map(|c| c.meals)
+                        .sum()
                 } else {
                     0.0
                 };
@@ -223,7 +269,11 @@ impl CanteenModel {
                     horizon_days: row.horizon_days,
                     forecast_meals,
                     order_basis_meals,
-                    order_quantity: self.margin.order_quantity(&row.canteen, row.day_class, order_basis_meals),
+                    order_quantity: self.margin.order_quantity(
+                        &row.canteen,
+                        row.day_class,
+                        order_basis_meals,
+                    ),
                     margin: self.margin.margin_for(&row.canteen, row.day_class),
                     day_class: row.day_class,
                     margin_raised_by: None,

@@ -56,12 +56,18 @@ impl RecentNeeds {
     /// on validation, to report the shortfall it left.
     pub fn from_orders(orders: &[PastOrder], spare_meals: f64, chosen: f64) -> Self {
         let mut days: BTreeMap<NaiveDate, Vec<&PastOrder>> = BTreeMap::new();
-        for order in orders.iter().filter(|o| o.actual.is_finite() && o.basis.is_finite()) {
+        for order in orders
+            .iter()
+            .filter(|o| o.actual.is_finite() && o.basis.is_finite())
+        {
             days.entry(order.date).or_default().push(order);
         }
         let grid = margin_grid();
         let shortfall = |rows: &[&PastOrder], level: f64| {
-            let ordered: f64 = rows.iter().map(|o| scaled_quantity(o.basis, level, o.scale)).sum();
+            let ordered: f64 = rows
+                .iter()
+                .map(|o| scaled_quantity(o.basis, level, o.scale))
+                .sum();
             let served: f64 = rows.iter().map(|o| o.actual).sum();
             served - ordered
         };
@@ -74,7 +80,14 @@ impl RecentNeeds {
                     .find(|&m| shortfall(&rows, m) <= spare_meals)
                     .unwrap_or_else(|| grid.last().copied().unwrap_or(0.0));
                 let shortfall_at_chosen = (shortfall(&rows, chosen) - spare_meals).max(0.0);
-                (date, NeededLevel { date, level, shortfall_at_chosen })
+                (
+                    date,
+                    NeededLevel {
+                        date,
+                        level,
+                        shortfall_at_chosen,
+                    },
+                )
             })
             .collect();
         Self { needed }
@@ -96,16 +109,34 @@ impl RecentNeeds {
     /// The level for an order of day `date` made `horizon_days` before it: the largest of
     /// `chosen` and the needs of the days in `(date − horizon − window, date − horizon]`
     /// (`window_days` = 0: always `chosen`). Ties keep the chosen level, then the latest day.
-    pub fn level_for(&self, date: NaiveDate, horizon_days: u32, window_days: u32, chosen: f64) -> OrderLevel {
-        let mut result = OrderLevel { level: chosen, raised_by: None };
+    pub fn level_for(
+        &self,
+        date: NaiveDate,
+        horizon_days: u32,
+        window_days: u32,
+        chosen: f64,
+    ) -> OrderLevel {
+        let mut result = OrderLevel {
+            level: chosen,
+            raised_by: None,
+        };
         if window_days == 0 {
             return result;
         }
         let known_until = date - Duration::days(i64::from(horizon_days));
         let known_from = known_until - Duration::days(i64::from(window_days));
-        for need in self.needed.range(known_from + Duration::days(1)..=known_until).map(|(_, n)| n) {
-            if need.level > result.level || (need.level == result.level && result.raised_by.is_some()) {
-                result = OrderLevel { level: need.level, raised_by: Some(*need) };
+        for need in self
+            .needed
+            .range(known_from + Duration::days(1)..=known_until)
+            .map(|(_, n)| n)
+        {
+            if need.level > result.level
+                || (need.level == result.level && result.raised_by.is_some())
+            {
+                result = OrderLevel {
+                    level: need.level,
+                    raised_by: Some(*need),
+                };
             }
         }
         result
@@ -122,7 +153,14 @@ mod tests {
 
     fn day(date: &str, basis: f64, actual: f64) -> Vec<PastOrder> {
         // Two canteens sharing the day's meals.
-        (0..2).map(|_| PastOrder { date: d(date), basis: basis / 2.0, scale: 1.0, actual: actual / 2.0 }).collect()
+        (0..2)
+            .map(|_| PastOrder {
+                date: d(date),
+                basis: basis / 2.0,
+                scale: 1.0,
+                actual: actual / 2.0,
+            })
+            .collect()
     }
 
     #[test]
@@ -130,7 +168,10 @@ mod tests {
         let mut orders = day("2017-10-02", 10_000.0, 10_100.0); // short by 100 ≤ 180 at 0 %
         orders.extend(day("2017-10-03", 10_000.0, 10_500.0)); // needs ⌈(500 − 180) / 10 000⌉ on the grid
         let needs = RecentNeeds::from_orders(&orders, 180.0, 0.02);
-        let levels: Vec<(NaiveDate, f64, f64)> = needs.days().map(|n| (n.date, n.level, n.shortfall_at_chosen)).collect();
+        let levels: Vec<(NaiveDate, f64, f64)> = needs
+            .days()
+            .map(|n| (n.date, n.level, n.shortfall_at_chosen))
+            .collect();
         assert_eq!(levels[0], (d("2017-10-02"), 0.0, 0.0));
         // 3.25 % orders 10 325 (short by 175); 3 % orders 10 300 (short by 200 > 180).
         assert_eq!(levels[1].0, d("2017-10-03"));
@@ -145,7 +186,13 @@ mod tests {
         let needs = RecentNeeds::from_orders(&orders, 180.0, 0.02);
         let raised = |date: &str| needs.level_for(d(date), 28, 90, 0.02);
         // Ordered 28 days ahead: on 2017-10-30 the shortfall of 10-03 is not known yet (10-02).
-        assert_eq!(raised("2017-10-30"), OrderLevel { level: 0.02, raised_by: None });
+        assert_eq!(
+            raised("2017-10-30"),
+            OrderLevel {
+                level: 0.02,
+                raised_by: None
+            }
+        );
         let after = raised("2017-10-31");
         assert!((after.level - 0.0325).abs() < 1e-12);
         assert_eq!(after.raised_by.map(|n| n.date), Some(d("2017-10-03")));
@@ -154,7 +201,13 @@ mod tests {
         assert_eq!(raised("2018-01-29").level, 0.02);
         // A window of 0 turns the rule off; a need below the chosen level never lowers it.
         assert_eq!(needs.level_for(d("2017-11-15"), 28, 0, 0.02).level, 0.02);
-        assert_eq!(needs.level_for(d("2017-11-15"), 28, 90, 0.05), OrderLevel { level: 0.05, raised_by: None });
+        assert_eq!(
+            needs.level_for(d("2017-11-15"), 28, 90, 0.05),
+            OrderLevel {
+                level: 0.05,
+                raised_by: None
+            }
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use canteen_data::CanteenData;
 use prevoir_core::atomic::{write_atomic, write_keeping_previous};
 
-use crate::model::CanteenModel;
 use crate::ModelError;
+use crate::model::CanteenModel;
 
 pub const MODEL_FILE: &str = "model.json";
 pub const CARD_FILE: &str = "model-card.json";
@@ -30,11 +30,17 @@ pub struct Saved {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
-    move |source| ModelError::Io { path: path.display().to_string(), source }
+    move |source| ModelError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<Vec<u8>, ModelError> {
-    serde_json::to_vec(value).map_err(|source| ModelError::Format { path: path.display().to_string(), source })
+    serde_json::to_vec(value).map_err(|source| ModelError::Format {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Writes a model directory.
@@ -43,28 +49,42 @@ pub fn save(dir: &Path, model: &CanteenModel, context: &CanteenData) -> Result<S
     let card_path = dir.join(CARD_FILE);
     let context_path = dir.join(CONTEXT_FILE);
     let model_path = dir.join(MODEL_FILE);
-    let card = serde_json::to_vec_pretty(&model.card)
-        .map_err(|source| ModelError::Format { path: card_path.display().to_string(), source })?;
+    let card = serde_json::to_vec_pretty(&model.card).map_err(|source| ModelError::Format {
+        path: card_path.display().to_string(),
+        source,
+    })?;
     // The context first: a server reloading between the two writes sees the old model with the
     // new context, which it can use; the model file is the commit point.
     write_atomic(&context_path, &to_json(context, &context_path)?).map_err(io(&context_path))?;
-    let previous = write_keeping_previous(&model_path, &to_json(model, &model_path)?).map_err(io(&model_path))?;
+    let previous = write_keeping_previous(&model_path, &to_json(model, &model_path)?)
+        .map_err(io(&model_path))?;
     write_atomic(&card_path, &card).map_err(io(&card_path))?;
-    Ok(Saved { model: model_path, card: card_path, context: context_path, previous })
+    Ok(Saved {
+        model: model_path,
+        card: card_path,
+        context: context_path,
+        previous,
+    })
 }
 
 /// Reads `dir/model.json`.
 pub fn load(dir: &Path) -> Result<CanteenModel, ModelError> {
     let path = dir.join(MODEL_FILE);
     let bytes = std::fs::read(&path).map_err(io(&path))?;
-    serde_json::from_slice(&bytes).map_err(|source| ModelError::Format { path: path.display().to_string(), source })
+    serde_json::from_slice(&bytes).map_err(|source| ModelError::Format {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Reads `dir/context.json`.
 pub fn load_context(dir: &Path) -> Result<CanteenData, ModelError> {
     let path = dir.join(CONTEXT_FILE);
     let bytes = std::fs::read(&path).map_err(io(&path))?;
-    serde_json::from_slice(&bytes).map_err(|source| ModelError::Format { path: path.display().to_string(), source })
+    serde_json::from_slice(&bytes).map_err(|source| ModelError::Format {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// The part of `data` needed to forecast days after `last_day`.
@@ -73,14 +93,54 @@ pub fn context_snapshot(data: &CanteenData, last_day: NaiveDate) -> CanteenData 
     let recent = |d: NaiveDate| d >= keep_from;
     CanteenData {
         canteens: data.canteens.clone(),
-        attendance: data.attendance.iter().filter(|a| recent(a.date)).cloned().collect(),
-        menus: data.menus.iter().filter(|m| recent(m.date)).cloned().collect(),
-        school_years: data.school_years.iter().filter(|y| recent(y.end)).cloned().collect(),
-        holidays: data.holidays.iter().filter(|h| recent(h.end)).cloned().collect(),
-        public_holidays: data.public_holidays.iter().filter(|p| recent(p.date)).cloned().collect(),
-        strikes: data.strikes.iter().filter(|s| recent(s.date)).cloned().collect(),
-        religious: data.religious.iter().filter(|r| recent(r.date)).copied().collect(),
-        epidemics: data.epidemics.iter().filter(|e| recent(e.week_start)).copied().collect(),
+        attendance: data
+            .attendance
+            .iter()
+            .filter(|a| recent(a.date))
+            .cloned()
+            .collect(),
+        menus: data
+            .menus
+            .iter()
+            .filter(|m| recent(m.date))
+            .cloned()
+            .collect(),
+        school_years: data
+            .school_years
+            .iter()
+            .filter(|y| recent(y.end))
+            .cloned()
+            .collect(),
+        holidays: data
+            .holidays
+            .iter()
+            .filter(|h| recent(h.end))
+            .cloned()
+            .collect(),
+        public_holidays: data
+            .public_holidays
+            .iter()
+            .filter(|p| recent(p.date))
+            .cloned()
+            .collect(),
+        strikes: data
+            .strikes
+            .iter()
+            .filter(|s| recent(s.date))
+            .cloned()
+            .collect(),
+        religious: data
+            .religious
+            .iter()
+            .filter(|r| recent(r.date))
+            .copied()
+            .collect(),
+        epidemics: data
+            .epidemics
+            .iter()
+            .filter(|e| recent(e.week_start))
+            .copied()
+            .collect(),
         enrolment: data.enrolment.clone(),
     }
 }

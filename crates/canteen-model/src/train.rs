@@ -12,13 +12,16 @@ use prevoir_core::card::{DataSource, FeatureCard, ModelCard};
 use prevoir_core::fingerprint::{FileFingerprint, combined_fingerprint};
 use prevoir_core::progress::Progress;
 
+use crate::ModelError;
 use crate::dataset::{LabelledRows, MAX_RATIO, evaluation_rows, training_rows};
 use crate::gbm::{ColumnMajor, GbmParams};
 use crate::linear::{LinearParams, LinearRegressor};
-use crate::margin::{CurvePoint, Evaluated, MarginPolicy, MarginRule, quantile, scaled_quantity, select_margin, spread_scales};
+use crate::margin::{
+    CurvePoint, Evaluated, MarginPolicy, MarginRule, quantile, scaled_quantity, select_margin,
+    spread_scales,
+};
 use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
 use crate::model::{CanteenModel, Estimator, Forecast};
-use crate::ModelError;
 
 /// Which learner to fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +104,11 @@ pub struct ValidationReport {
 impl ValidationReport {
     /// The validation years in words: `2015-09-01 → 2016-07-05, 2016-09-01 → 2017-07-08`.
     pub fn describe_periods(&self) -> String {
-        self.periods.iter().map(|(from, to)| format!("{from} → {to}")).collect::<Vec<_>>().join(", ")
+        self.periods
+            .iter()
+            .map(|(from, to)| format!("{from} → {to}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -142,25 +149,46 @@ fn fit(rows: &LabelledRows, config: &TrainConfig, cols: usize) -> Result<Fitted,
     let estimator = match &config.learner {
         Learner::Gbm(params) => {
             let x = ColumnMajor::from_rows(slices.iter().copied(), cols);
-            Estimator::Gbm { booster: params.fit(&x, &y, &weights)? }
+            Estimator::Gbm {
+                booster: params.fit(&x, &y, &weights)?,
+            }
         }
-        Learner::Linear(params) => Estimator::Linear { regressor: params.fit(&slices, &y)? },
+        Learner::Linear(params) => Estimator::Linear {
+            regressor: params.fit(&slices, &y)?,
+        },
     };
-    Ok(Fitted { estimator, fallback })
+    Ok(Fitted {
+        estimator,
+        fallback,
+    })
 }
 
 /// The school years to validate on: the latest `n` starting before `until` with at least 40 days
 /// of attendance before `until` and some training data before them, oldest first.
-fn validation_periods(data: &CanteenData, until: NaiveDate, n: usize) -> Vec<(NaiveDate, NaiveDate)> {
-    let Some(first_day) = data.attendance.iter().map(|a| a.date).min() else { return Vec::new() };
-    let mut years: Vec<_> = data.school_years.iter().filter(|y| y.start < until && y.start > first_day).collect();
+fn validation_periods(
+    data: &CanteenData,
+    until: NaiveDate,
+    n: usize,
+) -> Vec<(NaiveDate, NaiveDate)> {
+    let Some(first_day) = data.attendance.iter().map(|a| a.date).min() else {
+        return Vec::new();
+    };
+    let mut years: Vec<_> = data
+        .school_years
+        .iter()
+        .filter(|y| y.start < until && y.start > first_day)
+        .collect();
     years.sort_by_key(|y| std::cmp::Reverse(y.start));
     let mut periods: Vec<(NaiveDate, NaiveDate)> = years
         .into_iter()
         .filter_map(|year| {
             let to = year.end.min(until - Duration::days(1));
-            let mut dates: Vec<NaiveDate> =
-                data.attendance.iter().map(|a| a.date).filter(|d| *d >= year.start && *d <= to).collect();
+            let mut dates: Vec<NaiveDate> = data
+                .attendance
+                .iter()
+                .map(|a| a.date)
+                .filter(|d| *d >= year.start && *d <= to)
+                .collect();
             dates.sort_unstable();
             dates.dedup();
             (dates.len() >= 40).then_some((year.start, to))
@@ -200,7 +228,8 @@ fn evaluated(margin: &MarginPolicy, rows: &LabelledRows, forecasts: &[Forecast])
 /// For each validation day, the smallest margin of the grid that keeps the city-wide shortfall
 /// within the spare meals; the eight largest.
 fn binding_days(rows: &[Evaluated], spare_meals: f64) -> Vec<(NaiveDate, f64)> {
-    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&Evaluated>> = std::collections::BTreeMap::new();
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&Evaluated>> =
+        std::collections::BTreeMap::new();
     for r in rows.iter().filter(|r| r.agents.is_some()) {
         by_day.entry(r.scored_date).or_default().push(r);
     }
@@ -212,7 +241,13 @@ fn binding_days(rows: &[Evaluated], spare_meals: f64) -> Vec<(NaiveDate, f64)> {
             let m = grid
                 .iter()
                 .copied()
-                .find(|&m| rows.iter().map(|r| scaled_quantity(r.forecast, m, r.scale)).sum::<f64>() + spare_meals >= actual)
+                .find(|&m| {
+                    rows.iter()
+                        .map(|r| scaled_quantity(r.forecast, m, r.scale))
+                        .sum::<f64>()
+                        + spare_meals
+                        >= actual
+                })
                 .unwrap_or(f64::INFINITY);
             (day, m)
         })
@@ -226,7 +261,11 @@ fn metrics_at(rows: &[Evaluated], margin: f64, spare_meals: f64) -> Metrics {
     let scored: Vec<Scored> = rows
         .iter()
         .filter(|r| r.agents.is_some())
-        .map(|r| Scored { date: r.scored_date, actual: r.actual, quantity: scaled_quantity(r.forecast, margin, r.scale) })
+        .map(|r| Scored {
+            date: r.scored_date,
+            actual: r.actual,
+            quantity: scaled_quantity(r.forecast, margin, r.scale),
+        })
         .collect();
     Metrics::compute(&scored, spare_meals)
 }
@@ -238,13 +277,20 @@ pub fn train(
     config: &TrainConfig,
     progress: &dyn Progress,
 ) -> Result<TrainOutcome, ModelError> {
-    let last_day = data.attendance.iter().map(|a| a.date).max().ok_or(ModelError::NoTrainingData)?;
+    let last_day = data
+        .attendance
+        .iter()
+        .map(|a| a.date)
+        .max()
+        .ok_or(ModelError::NoTrainingData)?;
     let until = config.until.unwrap_or(last_day + Duration::days(1));
     let builder = FeatureBuilder::new(data, config.horizon_days);
     let features: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
     let cols = features.len();
     let periods = validation_periods(data, until, config.validation_years);
-    let rule = config.margin_rule.unwrap_or_else(|| MarginRule::for_horizon(config.horizon_days));
+    let rule = config
+        .margin_rule
+        .unwrap_or_else(|| MarginRule::for_horizon(config.horizon_days));
     progress.start("training canteen model", 2 * periods.len() as u64 + 2);
 
     // 1. Validation: for each validation year, a model trained before it forecasts it.
@@ -277,7 +323,11 @@ pub fn train(
         let refs: Vec<_> = rows.rows.iter().collect();
         let forecasts = probe.forecast(&refs);
         let fallback = probe.forecast_fallback(&refs);
-        slices.push(ValidationSlice { rows, forecasts, fallback });
+        slices.push(ValidationSlice {
+            rows,
+            forecasts,
+            fallback,
+        });
         progress.advance(1);
     }
     let mut validation = None;
@@ -286,30 +336,56 @@ pub fn train(
         // Spreads of the validation errors: per canteen on ordinary days, per kind of day.
         let errors = || {
             slices.iter().flat_map(|slice| {
-                slice.rows.rows.iter().zip(&slice.forecasts).zip(&slice.rows.actual).filter_map(|((row, f), actual)| {
-                    actual.filter(|a| *a > 0.0).map(|a| (row, a, f.forecast_meals))
-                })
+                slice
+                    .rows
+                    .rows
+                    .iter()
+                    .zip(&slice.forecasts)
+                    .zip(&slice.rows.actual)
+                    .filter_map(|((row, f), actual)| {
+                        actual
+                            .filter(|a| *a > 0.0)
+                            .map(|a| (row, a, f.forecast_meals))
+                    })
             })
         };
         margin.canteen_scale = spread_scales(
-            errors().filter(|(row, _, _)| row.day_class == DayClass::Normal).map(|(row, a, f)| (row.canteen.clone(), a, f)),
+            errors()
+                .filter(|(row, _, _)| row.day_class == DayClass::Normal)
+                .map(|(row, a, f)| (row.canteen.clone(), a, f)),
         );
         // Orders on strike days ignore the strike: their spread is not a forecast's spread.
         margin.day_scale = spread_scales(
-            errors().filter(|(row, _, _)| row.day_class != DayClass::Strike).map(|(row, a, f)| (row.day_class, a, f)),
+            errors()
+                .filter(|(row, _, _)| row.day_class != DayClass::Strike)
+                .map(|(row, a, f)| (row.day_class, a, f)),
         );
-        let evaluated_model: Vec<Evaluated> =
-            slices.iter().flat_map(|s| evaluated(&margin, &s.rows, &s.forecasts)).collect();
-        let evaluated_fallback: Vec<Evaluated> =
-            slices.iter().flat_map(|s| evaluated(&margin, &s.rows, &s.fallback)).collect();
+        let evaluated_model: Vec<Evaluated> = slices
+            .iter()
+            .flat_map(|s| evaluated(&margin, &s.rows, &s.forecasts))
+            .collect();
+        let evaluated_fallback: Vec<Evaluated> = slices
+            .iter()
+            .flat_map(|s| evaluated(&margin, &s.rows, &s.fallback))
+            .collect();
         let (chosen, curve, agents) = select_margin(&evaluated_model, config.spare_meals, rule);
-        let mut ratios: Vec<f64> =
-            evaluated_model.iter().filter(|r| r.forecast > 0.0).map(|r| r.actual / r.forecast).collect();
+        let mut ratios: Vec<f64> = evaluated_model
+            .iter()
+            .filter(|r| r.forecast > 0.0)
+            .map(|r| r.actual / r.forecast)
+            .collect();
         margin.relative_margin = chosen;
         margin.interval_low = quantile(&mut ratios, 0.10).unwrap_or(0.9);
         margin.interval_high = quantile(&mut ratios, 0.90).unwrap_or(1.1);
-        margin.chosen_on = periods.iter().map(|(f, t)| format!("{f}..{t}")).collect::<Vec<_>>().join(", ");
-        let all_forecasts: Vec<Forecast> = slices.iter().flat_map(|s| s.forecasts.iter().cloned()).collect();
+        margin.chosen_on = periods
+            .iter()
+            .map(|(f, t)| format!("{f}..{t}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let all_forecasts: Vec<Forecast> = slices
+            .iter()
+            .flat_map(|s| s.forecasts.iter().cloned())
+            .collect();
         importance = mean_abs_contributions(&features, &all_forecasts);
         validation = Some(ValidationReport {
             periods: periods.clone(),
@@ -372,7 +448,9 @@ fn mean_abs_contributions(features: &[String], forecasts: &[Forecast]) -> Vec<f6
         }
     }
     let total: f64 = sums.iter().sum();
-    sums.iter().map(|s| if total > 0.0 { s / total } else { 0.0 }).collect()
+    sums.iter()
+        .map(|s| if total > 0.0 { s / total } else { 0.0 })
+        .collect()
 }
 
 fn placeholder_card() -> ModelCard {
@@ -415,8 +493,12 @@ fn model_card(input: ModelCardInput<'_>) -> ModelCard {
     let fingerprint = combined_fingerprint(input.files);
     let now = Utc::now();
     let algorithm = match &input.config.learner {
-        Learner::Gbm(_) => "gradient-boosted regression trees (forust-ml), squared error on the ratio to the usual level, weighted by that level; exact TreeSHAP contributions",
-        Learner::Linear(_) => "ridge regression (linfa-elasticnet) on standardised features, ratio to the usual level",
+        Learner::Gbm(_) => {
+            "gradient-boosted regression trees (forust-ml), squared error on the ratio to the usual level, weighted by that level; exact TreeSHAP contributions"
+        }
+        Learner::Linear(_) => {
+            "ridge regression (linfa-elasticnet) on standardised features, ratio to the usual level"
+        }
     };
     let features = input
         .features
@@ -512,7 +594,9 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
 /// The synthetic sample written by `prevoir samples canteen`.
 pub fn sample_sources() -> Vec<DataSource> {
     vec![DataSource {
-        name: "Échantillon synthétique (ville fictive de 7 restaurants, 2015-2018), calendriers réels".into(),
+        name:
+            "Échantillon synthétique (ville fictive de 7 restaurants, 2015-2018), calendriers réels"
+                .into(),
         publisher: "Prévoir (prevoir samples canteen)".into(),
         url: "data-samples/canteen".into(),
         licence: "MIT".into(),
@@ -528,9 +612,18 @@ pub fn nantes_sources() -> Vec<DataSource> {
         licence: "ODbL".into(),
     };
     vec![
-        nantes("Fréquentation des restaurants scolaires", "244400404_nombre-convives-jour-cantine-nantes-2011"),
-        nantes("Menus des restaurants scolaires", "244400404_menus-cantines-nantes-2011-2019"),
-        nantes("Effectifs des écoles publiques", "244400404_effectifs-eleves-ecoles-publiques-maternelles-elementaires-nantes"),
+        nantes(
+            "Fréquentation des restaurants scolaires",
+            "244400404_nombre-convives-jour-cantine-nantes-2011",
+        ),
+        nantes(
+            "Menus des restaurants scolaires",
+            "244400404_menus-cantines-nantes-2011-2019",
+        ),
+        nantes(
+            "Effectifs des écoles publiques",
+            "244400404_effectifs-eleves-ecoles-publiques-maternelles-elementaires-nantes",
+        ),
         DataSource {
             name: "Calendrier scolaire zone B et jours fériés".into(),
             publisher: "Ministère de l'Éducation nationale / data.gouv.fr".into(),

@@ -59,7 +59,11 @@ impl Tree {
         let total: f64 = ids[..n].iter().map(|&c| self.nodes[c as usize].cover).sum();
         let mut shares = [0.0; 3];
         for i in 0..n {
-            shares[i] = if total > 0.0 { self.nodes[ids[i] as usize].cover / total } else { 1.0 / n as f64 };
+            shares[i] = if total > 0.0 {
+                self.nodes[ids[i] as usize].cover / total
+            } else {
+                1.0 / n as f64
+            };
         }
         (ids, shares, n)
     }
@@ -70,7 +74,9 @@ impl Tree {
             return node.value;
         }
         let (ids, shares, n) = self.children(node);
-        (0..n).map(|i| shares[i] * self.expected_value(ids[i])).sum()
+        (0..n)
+            .map(|i| shares[i] * self.expected_value(ids[i]))
+            .sum()
     }
 
     fn predict(&self, row: &[f64]) -> f64 {
@@ -138,7 +144,12 @@ impl CompiledTrees {
             .collect();
         let expected = booster.base_score + trees.iter().map(|t| t.expected_value(0)).sum::<f64>();
         let max_depth = trees.iter().map(|t| t.depth(0)).max().unwrap_or(0);
-        Self { base_score: booster.base_score, expected, trees, max_depth }
+        Self {
+            base_score: booster.base_score,
+            expected,
+            trees,
+            max_depth,
+        }
     }
 
     pub fn predict(&self, row: &[f64]) -> f64 {
@@ -180,7 +191,13 @@ fn recurse(
     // of the reference implementation: level k starts k + 1 elements after level k − 1).
     let start = parent_start + unique_depth + 1;
     path.copy_within(parent_start..parent_start + unique_depth + 1, start);
-    extend(&mut path[start..], unique_depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    extend(
+        &mut path[start..],
+        unique_depth,
+        parent_zero_fraction,
+        parent_one_fraction,
+        parent_feature,
+    );
     let node = tree.nodes[node_index as usize];
     if node.is_leaf {
         let here = &path[start..];
@@ -204,13 +221,34 @@ fn recurse(
     }
     for i in 0..n {
         let one = if ids[i] == hot { incoming_one } else { 0.0 };
-        recurse(tree, row, phi, ids[i], unique_depth + 1, path, start, shares[i] * incoming_zero, one, node.feature);
+        recurse(
+            tree,
+            row,
+            phi,
+            ids[i],
+            unique_depth + 1,
+            path,
+            start,
+            shares[i] * incoming_zero,
+            one,
+            node.feature,
+        );
     }
 }
 
-fn extend(path: &mut [PathElement], unique_depth: usize, zero_fraction: f64, one_fraction: f64, feature: usize) {
-    path[unique_depth] =
-        PathElement { feature, zero_fraction, one_fraction, weight: if unique_depth == 0 { 1.0 } else { 0.0 } };
+fn extend(
+    path: &mut [PathElement],
+    unique_depth: usize,
+    zero_fraction: f64,
+    one_fraction: f64,
+    feature: usize,
+) {
+    path[unique_depth] = PathElement {
+        feature,
+        zero_fraction,
+        one_fraction,
+        weight: if unique_depth == 0 { 1.0 } else { 0.0 },
+    };
     let d = (unique_depth + 1) as f64;
     for i in (0..unique_depth).rev() {
         path[i + 1].weight += one_fraction * path[i].weight * (i + 1) as f64 / d;
@@ -269,14 +307,22 @@ mod tests {
                 vec![
                     (i % 17) as f64,
                     ((i * 7) % 13) as f64,
-                    if i % 11 == 0 { f64::NAN } else { ((i * 3) % 5) as f64 },
+                    if i % 11 == 0 {
+                        f64::NAN
+                    } else {
+                        ((i * 3) % 5) as f64
+                    },
                     (i % 2) as f64,
                 ]
             })
             .collect();
         let y = rows
             .iter()
-            .map(|r| r[0] * 0.3 + if r[1] > 6.0 { 2.0 } else { 0.0 } + if r[2].is_nan() { -1.0 } else { r[2] * r[3] })
+            .map(|r| {
+                r[0] * 0.3
+                    + if r[1] > 6.0 { 2.0 } else { 0.0 }
+                    + if r[2].is_nan() { -1.0 } else { r[2] * r[3] }
+            })
             .collect();
         (rows, y)
     }
@@ -285,22 +331,43 @@ mod tests {
     fn matches_forust_and_adds_up() {
         let (rows, y) = data();
         let x = ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 4);
-        let params = GbmParams { iterations: 60, max_depth: 4, min_leaf_weight: 1.0, learning_rate: 0.2, ..GbmParams::default() };
+        let params = GbmParams {
+            iterations: 60,
+            max_depth: 4,
+            min_leaf_weight: 1.0,
+            learning_rate: 0.2,
+            ..GbmParams::default()
+        };
         let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
         let booster = model.booster();
         let compiled = CompiledTrees::from_booster(booster);
-        let reference = booster.predict_contributions(&forust_ml::Matrix::new(&x.data, x.rows, x.cols), ContributionsMethod::Shapley, false);
+        let reference = booster.predict_contributions(
+            &forust_ml::Matrix::new(&x.data, x.rows, x.cols),
+            ContributionsMethod::Shapley,
+            false,
+        );
         let predictions = booster.predict(&forust_ml::Matrix::new(&x.data, x.rows, x.cols), false);
         let mut phi = vec![0.0; 4];
         for (i, row) in rows.iter().enumerate() {
             let prediction = compiled.predict(row);
-            assert!((prediction - predictions[i]).abs() < 1e-9, "prediction {prediction} vs {}", predictions[i]);
+            assert!(
+                (prediction - predictions[i]).abs() < 1e-9,
+                "prediction {prediction} vs {}",
+                predictions[i]
+            );
             compiled.contributions(row, &mut phi);
             let total = compiled.expected_value() + phi.iter().sum::<f64>();
-            assert!((total - prediction).abs() < 1e-9, "row {i}: {total} vs {prediction}");
+            assert!(
+                (total - prediction).abs() < 1e-9,
+                "row {i}: {total} vs {prediction}"
+            );
             for j in 0..4 {
                 let theirs = reference[i * 5 + j];
-                assert!((phi[j] - theirs).abs() < 1e-3 * (1.0 + theirs.abs()), "row {i} feature {j}: {} vs {theirs}", phi[j]);
+                assert!(
+                    (phi[j] - theirs).abs() < 1e-3 * (1.0 + theirs.abs()),
+                    "row {i} feature {j}: {} vs {theirs}",
+                    phi[j]
+                );
             }
         }
     }
@@ -314,9 +381,36 @@ mod tests {
             max_depth: 1,
             trees: vec![Tree {
                 nodes: vec![
-                    Node { feature: 0, threshold: 1.0, left: 1, right: 2, missing: 1, is_leaf: false, value: 0.0, cover: 4.0 },
-                    Node { feature: 0, threshold: 0.0, left: 0, right: 0, missing: 0, is_leaf: true, value: 0.0, cover: 3.0 },
-                    Node { feature: 0, threshold: 0.0, left: 0, right: 0, missing: 0, is_leaf: true, value: 10.0, cover: 1.0 },
+                    Node {
+                        feature: 0,
+                        threshold: 1.0,
+                        left: 1,
+                        right: 2,
+                        missing: 1,
+                        is_leaf: false,
+                        value: 0.0,
+                        cover: 4.0,
+                    },
+                    Node {
+                        feature: 0,
+                        threshold: 0.0,
+                        left: 0,
+                        right: 0,
+                        missing: 0,
+                        is_leaf: true,
+                        value: 0.0,
+                        cover: 3.0,
+                    },
+                    Node {
+                        feature: 0,
+                        threshold: 0.0,
+                        left: 0,
+                        right: 0,
+                        missing: 0,
+                        is_leaf: true,
+                        value: 10.0,
+                        cover: 1.0,
+                    },
                 ],
             }],
         };
