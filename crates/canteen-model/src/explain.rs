@@ -107,6 +107,20 @@ impl Explanation {
     }
 }
 
+/// Weekday names, Monday first (`chrono::Weekday::num_days_from_monday` order).
+pub const WEEKDAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+pub const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
 /// A feature value in words: yes/no for flags, a number otherwise.
 pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String {
     let Some(v) = value else {
@@ -137,23 +151,11 @@ pub fn describe_value(feature: &str, value: Option<f64>, french: bool) -> String
     }
     match feature {
         "weekday" => {
-            let days_fr = [
-                "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-            ];
-            let days_en = [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ];
             let i = (v as usize).min(6);
             if french {
-                days_fr[i].into()
+                WEEKDAYS_FR[i].into()
             } else {
-                days_en[i].into()
+                WEEKDAYS_EN[i].into()
             }
         }
         "school_year_progress" => format!("{:.0} %", 100.0 * v),

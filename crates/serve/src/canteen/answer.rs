@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use canteen_model::explain::describe_value;
+use canteen_model::explain::{WEEKDAYS_EN, WEEKDAYS_FR, describe_value};
 use canteen_model::{Explanation, Forecast};
 
 use crate::provenance::Provenance;
@@ -192,19 +192,6 @@ pub struct HistoryAnswer {
     /// Days with data, in date order.
     pub days: Vec<HistoryDay>,
 }
-
-const WEEKDAYS_FR: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 
 pub fn weekday_fr(date: NaiveDate) -> &'static str {
     WEEKDAYS_FR[date.weekday().num_days_from_monday() as usize]
