@@ -171,15 +171,11 @@ impl CanteenModel {
         self.recent_needs(&self.forecast(&refs), &rows.actual)
     }
 
-    /// The days whose needs can raise the margin of day `date`: `(date − horizon − window,
-    /// date − horizon]`, as an inclusive range.
+    /// The days whose needs can raise the margin of day `date` ([`crate::recent::known_days`]).
     pub fn recent_window(&self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
-        let known_until = date - chrono::Duration::days(i64::from(self.horizon_days));
-        (
-            known_until - chrono::Duration::days(i64::from(self.margin.recent_window_days))
-                + chrono::Duration::days(1),
-            known_until,
-        )
+        let days =
+            crate::recent::known_days(date, self.horizon_days, self.margin.recent_window_days);
+        (*days.start(), *days.end())
     }
 
     /// The first day this model did not train on (its data cut-off), if the card says.

@@ -16,6 +16,18 @@ use std::collections::BTreeMap;
 
 use crate::margin::{margin_grid, scaled_quantity};
 
+/// The days whose needs are known when day `date` is ordered `horizon_days` ahead and still count
+/// `window_days` later: `(date − horizon − window, date − horizon]` (empty for a window of 0).
+pub fn known_days(
+    date: NaiveDate,
+    horizon_days: u32,
+    window_days: u32,
+) -> std::ops::RangeInclusive<NaiveDate> {
+    let known_until = date - Duration::days(i64::from(horizon_days));
+    let first = known_until - Duration::days(i64::from(window_days)) + Duration::days(1);
+    first..=known_until
+}
+
 /// One canteen-day of a past city-wide day: its order basis, the margin scale of its canteen and
 /// kind of day, and the meals served.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,10 +109,6 @@ impl RecentNeeds {
         self.needed.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.needed.len()
-    }
-
     /// The days and the levels they needed, in date order.
     pub fn days(&self) -> impl Iterator<Item = &NeededLevel> {
         self.needed.values()
@@ -123,11 +131,9 @@ impl RecentNeeds {
         if window_days == 0 {
             return result;
         }
-        let known_until = date - Duration::days(i64::from(horizon_days));
-        let known_from = known_until - Duration::days(i64::from(window_days));
         for need in self
             .needed
-            .range(known_from + Duration::days(1)..=known_until)
+            .range(known_days(date, horizon_days, window_days))
             .map(|(_, n)| n)
         {
             if need.level > result.level
