@@ -6,7 +6,8 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use canteen_backtest::{BacktestConfig, output, report};
+use canteen_backtest::years::{Pooled, SchoolYearRange, YearLine};
+use canteen_backtest::{BacktestConfig, output, report, years};
 use canteen_data::Loaded;
 use canteen_features::FeatureBuilder;
 use canteen_model::dataset::{evaluation_rows, is_training_day, training_rows};
@@ -128,11 +129,16 @@ pub struct BacktestArgs {
     #[arg(long, default_value = "data-samples/canteen")]
     pub data: PathBuf,
     /// First day of the test period; the model is trained on data before it.
-    #[arg(long)]
-    pub test_from: chrono::NaiveDate,
+    #[arg(long, required_unless_present = "school_years")]
+    pub test_from: Option<chrono::NaiveDate>,
     /// Last day of the test period (inclusive).
-    #[arg(long)]
-    pub test_to: chrono::NaiveDate,
+    #[arg(long, required_unless_present = "school_years")]
+    pub test_to: Option<chrono::NaiveDate>,
+    /// Instead of one period, every school year of a range, each forecast by a model trained on
+    /// the years before it (e.g. `2014-15..2016-17`, or one year `2016-17`). Writes one directory
+    /// per year under --out, then `summary.csv` (model beside agents, per year and pooled).
+    #[arg(long, conflicts_with_all = ["test_from", "test_to"], value_name = "FIRST..LAST")]
+    pub school_years: Option<SchoolYearRange>,
     #[arg(long, default_value_t = 28)]
     pub horizon: u32,
     /// Directory for predictions.csv, metrics.json and report.html.
@@ -413,23 +419,134 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
 
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
+    let train = TrainConfig {
+        horizon_days: args.horizon,
+        learner: learner(args.learner),
+        margin_rule: args.margin.margin_rule.map(MarginRule::from),
+        spare_meals: args.margin.spare_meals,
+        recent_window_days: args.margin.recent_window_days,
+        data_sources: sources(&loaded),
+        ..TrainConfig::default()
+    };
+    if let Some(range) = &args.school_years {
+        return backtest_school_years(&loaded, range, train, &args.out);
+    }
+    let (Some(test_from), Some(test_to)) = (args.test_from, args.test_to) else {
+        anyhow::bail!("give --test-from and --test-to, or --school-years");
+    };
     let config = BacktestConfig {
-        test_from: args.test_from,
-        test_to: args.test_to,
-        train: TrainConfig {
-            horizon_days: args.horizon,
-            learner: learner(args.learner),
-            margin_rule: args.margin.margin_rule.map(MarginRule::from),
-            spare_meals: args.margin.spare_meals,
-            recent_window_days: args.margin.recent_window_days,
-            data_sources: sources(&loaded),
-            ..TrainConfig::default()
-        },
+        test_from,
+        test_to,
+        train,
     };
     let result = canteen_backtest::run(&loaded.data, &loaded.files, &config, &Bar::new())?;
     output::write(&args.out, &result.predictions, &result.metrics)?;
     report::write(&args.out, &result)?;
-    let m = &result.metrics;
+    print_backtest(&result.metrics);
+    println!(
+        "wrote {}/predictions.csv, metrics.json, report.html",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// One backtest per school year of `range`, each in its own directory, then `summary.csv`.
+fn backtest_school_years(
+    loaded: &Loaded,
+    range: &SchoolYearRange,
+    train: TrainConfig,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let periods = years::test_periods(&loaded.data, range)?;
+    let mut lines = Vec::new();
+    for (i, year) in periods.iter().enumerate() {
+        eprintln!(
+            "school year {} ({} of {}): {} → {}",
+            year.label,
+            i + 1,
+            periods.len(),
+            year.start,
+            year.end
+        );
+        let config = BacktestConfig {
+            test_from: year.start,
+            test_to: year.end,
+            train: train.clone(),
+        };
+        let result = canteen_backtest::run(&loaded.data, &loaded.files, &config, &Bar::new())
+            .with_context(|| format!("backtest of school year {}", year.label))?;
+        let dir = out.join(&year.label);
+        output::write(&dir, &result.predictions, &result.metrics)?;
+        report::write(&dir, &result)?;
+        lines.push(YearLine::new(&year.label, &result.metrics));
+    }
+    let summary = out.join("summary.csv");
+    prevoir_core::atomic::write_atomic(&summary, years::summary_csv(&lines).as_bytes())
+        .with_context(|| format!("writing {}", summary.display()))?;
+    println!(
+        "horizon {} day(s); each school year forecast by a model trained on the years before it",
+        train.horizon_days
+    );
+    println!(
+        "{:<11} {:>7} │ {:>10} {:>5} {:>9} {:>9} │ {:>10} {:>5} {:>9} {:>9}",
+        "", "", "model", "", "", "", "agents", "", "", ""
+    );
+    println!(
+        "{:<11} {:>7} │ {:>10} {:>5} {:>9} {:>9} │ {:>10} {:>5} {:>9} {:>9}",
+        "school year",
+        "margin",
+        "city over%",
+        "short",
+        "c-d over%",
+        "short ml",
+        "city over%",
+        "short",
+        "c-d over%",
+        "short ml"
+    );
+    let row = |label: &str, margin: String, model: &Pooled, agents: &Pooled| {
+        println!(
+            "{:<11} {:>7} │ {:>10.2} {:>5} {:>9.2} {:>9.0} │ {:>10.2} {:>5} {:>9.2} {:>9.0}",
+            label,
+            margin,
+            model.city_overproduction_pct,
+            model.city_shortage_days,
+            model.overproduction_pct,
+            model.shortage_meals,
+            agents.city_overproduction_pct,
+            agents.city_shortage_days,
+            agents.overproduction_pct,
+            agents.shortage_meals
+        );
+    };
+    for line in &lines {
+        row(
+            &line.school_year,
+            format!("{:.2} %", 100.0 * line.relative_margin),
+            &Pooled::of([&line.model]),
+            &Pooled::of([&line.agents]),
+        );
+    }
+    row(
+        "all years",
+        String::new(),
+        &Pooled::of(lines.iter().map(|l| &l.model)),
+        &Pooled::of(lines.iter().map(|l| &l.agents)),
+    );
+    println!(
+        "short = city-wide shortage days (beyond {} spare meals); short ml = shortage meals per canteen-day",
+        train.spare_meals
+    );
+    println!(
+        "wrote {}/<school year>/predictions.csv, metrics.json, report.html and {}",
+        out.display(),
+        summary.display()
+    );
+    Ok(())
+}
+
+/// The console summary of one backtest.
+fn print_backtest(m: &canteen_backtest::run::BacktestMetrics) {
     println!(
         "{} → {}, horizon {} day(s): {} canteen-days forecast, {} comparable with the agents; margin {:.2} % (chosen on {})",
         m.test_from,
@@ -491,11 +608,6 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         "strike days in period: {}; largest additivity error: {:.1e} meals",
         m.strike_days, m.max_additivity_error
     );
-    println!(
-        "wrote {}/predictions.csv, metrics.json, report.html",
-        args.out.display()
-    );
-    Ok(())
 }
 
 pub fn features(args: FeaturesArgs) -> anyhow::Result<()> {

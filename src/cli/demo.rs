@@ -28,8 +28,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     canteen_model::backtest(canteen_model::BacktestArgs {
         data: PathBuf::from("data-samples/canteen"),
-        test_from: date("2017-09-04")?,
-        test_to: date("2018-07-06")?,
+        test_from: Some(date("2017-09-04")?),
+        test_to: Some(date("2018-07-06")?),
+        school_years: None,
         horizon: 28,
         out: canteen_out.clone(),
         learner: canteen_model::LearnerArg::Gbm,

@@ -2,11 +2,13 @@
 //! the test period forecasts every canteen-day of it with only the information available
 //! `horizon` days before each day; the margin comes from the school year before the test period.
 //! This crate owns the run ([`run`]), the output files ([`output`]: `predictions.csv`,
-//! `metrics.json`) and the self-contained HTML report ([`report`]).
+//! `metrics.json`), the self-contained HTML report ([`report`]) and the comparison over several
+//! school years ([`years`]).
 
 pub mod output;
 pub mod report;
 pub mod run;
+pub mod years;
 
 pub use run::{BacktestConfig, BacktestResult, PredictionRow, run};
 
@@ -33,4 +35,6 @@ pub enum BacktestError {
     },
     #[error("{path}: {message}")]
     Predictions { path: String, message: String },
+    #[error("school years: {0}")]
+    SchoolYears(String),
 }

@@ -302,12 +302,26 @@ agents' forecast are known.",
 
     if let Some(v) = &m.validation {
         page.heading("How the margin was chosen");
+        let h = v.agents_history;
         page.paragraph(&format!(
-            "Each validation school year ({}) was forecast by a model trained on the canteen-days before it. The margin is \
-the smallest (0 to 25 % by 0.25 %, scaled per canteen and per kind of day by the spread of their errors) with {} on \
-the same rows: {:.2} %. Days that needed the largest margins city-wide: {}.",
+            "Each validation school year ({}) was forecast by a model trained on the canteen-days before it, and each of \
+its days gave the margin its city-wide total needed to fall short by no more than {:.0} meals (margins are scaled per \
+canteen and per kind of day by the spread of their errors). Rule: {}. The agents fell short city-wide on {} of the {} \
+school days known before the test period, a rate of 1 day in {:.0} ((k + ½) / (n + 1)); the level the model's days \
+would exceed at that rate, read off an exponential tail fitted to the {} days that needed the most rather than taken \
+from a single day, is {:.2} %{}. Chosen margin: {:.2} %. Days that needed the largest margins city-wide: {}.",
             v.describe_periods(),
+            m.model.city.spare_meals,
             v.rule.description_en(),
+            h.shortage_days,
+            h.days,
+            1.0 / h.rate(),
+            canteen_model::margin::TAIL_DAYS,
+            100.0 * v.city_level,
+            v.meals_level.map_or(String::new(), |l| format!(
+                "; the smallest margin with no more shortage meals per canteen-day than the agents on the same rows is {:.2} %",
+                100.0 * l
+            )),
             100.0 * v.chosen_margin,
             v.binding_days.iter().take(4).map(|(d, m)| format!("{d} ({:.2} %)", 100.0 * m)).collect::<Vec<_>>().join(", ")
         ));

@@ -11,9 +11,15 @@
 //!
 //! Which shortage the margin guards against depends on what the quantity is for ([`MarginRule`]):
 //! weeks ahead, food is bought for the central kitchen as a whole, and the drivers' spare meals
-//! absorb small city-wide gaps, so the rule is "no more city shortage days than the agents"; the
-//! day before, meals are cooked per canteen, so the rule adds "no more shortage meals per
-//! canteen-day than the agents".
+//! absorb small city-wide gaps, so the rule is "city shortage days no more frequent than the
+//! agents'"; the day before, meals are cooked per canteen, so the rule adds "no more shortage
+//! meals per canteen-day than the agents".
+//!
+//! City shortage days are rare (the agents had 0 to 3 a school year in Nantes), so counting them
+//! on one or two validation years made the margin hinge on a single day: 23.5 % when the agents
+//! happened to have none. The rate to match is therefore the agents' over every school day known
+//! ([`ShortageHistory`]), and the model's level for that rate is read off an exponential tail
+//! fitted to its validation days' largest needs ([`tail_level`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -132,9 +138,11 @@ impl MarginRule {
 
     pub fn description_en(self) -> &'static str {
         match self {
-            MarginRule::City => "no more city-wide shortage days than the agents' forecast",
+            MarginRule::City => {
+                "city-wide shortage days no more frequent than with the agents' forecast"
+            }
             MarginRule::CanteenAndCity => {
-                "no more shortage meals per canteen-day and no more city-wide shortage days than the agents' forecast"
+                "no more shortage meals per canteen-day than the agents' forecast, and city-wide shortage days no more frequent than with it"
             }
         }
     }
@@ -142,10 +150,10 @@ impl MarginRule {
     pub fn description_fr(self) -> &'static str {
         match self {
             MarginRule::City => {
-                "pas plus de jours de manque à l'échelle de la ville que la prévision des agents"
+                "des jours de manque à l'échelle de la ville pas plus fréquents qu'avec la prévision des agents"
             }
             MarginRule::CanteenAndCity => {
-                "pas plus de repas manquants par restaurant et par jour, ni de jours de manque à l'échelle de la ville, que la prévision des agents"
+                "pas plus de repas manquants par restaurant et par jour qu'avec la prévision des agents, et des jours de manque à l'échelle de la ville pas plus fréquents"
             }
         }
     }
@@ -251,13 +259,145 @@ pub fn agents_metrics(rows: &[Evaluated], spare_meals: f64) -> Metrics {
     Metrics::compute(&scored, spare_meals)
 }
 
-/// The smallest margin whose shortage is no worse than the agents' on the same rows, as `rule`
-/// says. Falls back to the largest margin tried.
+/// How often the agents' city-wide totals fell short (beyond the spare meals) on the school days
+/// known before the cut-off: the shortage risk the model's orders may take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortageHistory {
+    /// City-wide days with both the agents' forecast and the meals served known.
+    pub days: usize,
+    pub shortage_days: usize,
+}
+
+impl ShortageHistory {
+    /// The agents' city-wide days before `until`, scored as [`Metrics`] scores them.
+    pub fn of_agents(
+        attendance: &[canteen_data::AttendanceDay],
+        until: chrono::NaiveDate,
+        spare_meals: f64,
+    ) -> Self {
+        let scored: Vec<Scored> = attendance
+            .iter()
+            .filter(|a| a.date < until)
+            .filter_map(|a| {
+                Some(Scored {
+                    date: a.date,
+                    actual: f64::from(a.actual?),
+                    quantity: f64::from(a.agents_forecast?),
+                })
+            })
+            .collect();
+        let city = Metrics::compute(&scored, spare_meals).city;
+        Self {
+            days: city.days,
+            shortage_days: city.shortage_days,
+        }
+    }
+
+    /// Share of days short, Jeffreys estimate (k + ½) / (n + 1): never 0, so a history without a
+    /// shortage does not demand an infinite margin, and close to k / n once there are years of it.
+    pub fn rate(&self) -> f64 {
+        (self.shortage_days as f64 + 0.5) / (self.days as f64 + 1.0)
+    }
+}
+
+/// How many of the validation days with the largest needs the tail of [`tail_level`] is fitted on.
+pub const TAIL_DAYS: usize = 25;
+
+/// The level a share `rate` of days would need more than, from the levels the validation days
+/// needed. The largest needs are few and far between, so taking one of them (the k-th largest)
+/// would make the margin hinge on a single day; instead the [`TAIL_DAYS`] largest are fitted with
+/// an exponential tail (peaks over a threshold): with u the (TAIL_DAYS + 1)-th largest need and β the
+/// mean excess of the largest over u, the level is u + β ln(TAIL_DAYS / (n × rate)). When the
+/// rate reaches into the bulk of the days (n × rate ≥ TAIL_DAYS), or there are too few days for a
+/// tail, it is the interpolated order statistic. 0 without days.
+pub fn tail_level(needs: &[f64], rate: f64) -> f64 {
+    let mut sorted: Vec<f64> = needs.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let n = sorted.len() as f64;
+    let exceeding = n * rate.max(0.0);
+    if sorted.len() > TAIL_DAYS && exceeding < TAIL_DAYS as f64 {
+        let threshold = sorted[TAIL_DAYS];
+        let excess = sorted[..TAIL_DAYS]
+            .iter()
+            .map(|v| v - threshold)
+            .sum::<f64>()
+            / TAIL_DAYS as f64;
+        let ratio = TAIL_DAYS as f64 / exceeding.max(f64::MIN_POSITIVE);
+        return (threshold + excess * ratio.ln()).max(0.0);
+    }
+    // At most `exceeding` days above: between the ⌊e⌋-th and the next order statistic (0-based).
+    let k = exceeding.floor();
+    let w = exceeding - k;
+    let at = |i: f64| sorted.get(i as usize).copied().unwrap_or(0.0);
+    (at(k) * (1.0 - w) + at(k + 1.0) * w).max(0.0)
+}
+
+/// For each city-wide day of `rows`, the smallest margin (to 0.01 %, at most 100 %) that keeps its
+/// total shortfall within the spare meals, by date.
+pub fn city_needs(rows: &[Evaluated], spare_meals: f64) -> Vec<(chrono::NaiveDate, f64)> {
+    let mut by_day: BTreeMap<chrono::NaiveDate, Vec<&Evaluated>> = BTreeMap::new();
+    for r in rows {
+        by_day.entry(r.scored_date).or_default().push(r);
+    }
+    by_day
+        .into_iter()
+        .map(|(day, rows)| {
+            let actual: f64 = rows.iter().map(|r| r.actual).sum();
+            let enough = |m: f64| {
+                rows.iter()
+                    .map(|r| scaled_quantity(r.forecast, m, r.scale))
+                    .sum::<f64>()
+                    + spare_meals
+                    >= actual
+            };
+            if enough(0.0) {
+                return (day, 0.0);
+            }
+            // Orders grow with the margin: bisect on hundredths of a percent.
+            let (mut lo, mut hi) = (0_u32, 10_000_u32);
+            if !enough(1.0) {
+                return (day, 1.0);
+            }
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if enough(f64::from(mid) / 10_000.0) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            (day, f64::from(hi) / 10_000.0)
+        })
+        .collect()
+}
+
+/// The margin chosen on validation rows, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarginChoice {
+    pub margin: f64,
+    /// The level whose city-wide shortage days match the agents' rate ([`tail_level`]).
+    pub city_level: f64,
+    /// For [`MarginRule::CanteenAndCity`]: the smallest margin of the grid with no more shortage
+    /// meals than the agents on the same rows.
+    pub meals_level: Option<f64>,
+    pub curve: Vec<CurvePoint>,
+    /// The agents on the same rows.
+    pub agents: Metrics,
+}
+
+/// Chooses the margin on validation rows (those with the agents' forecast known): city-wide, the
+/// level that [`tail_level`] puts at the agents' historical rate of shortage days; for
+/// [`MarginRule::CanteenAndCity`], at least the smallest margin of the grid with no more shortage
+/// meals per canteen-day than the agents on the same rows (the largest margin tried if none).
 pub fn select_margin(
     rows: &[Evaluated],
     spare_meals: f64,
     rule: MarginRule,
-) -> (f64, Vec<CurvePoint>, Metrics) {
+    agents_history: ShortageHistory,
+) -> MarginChoice {
     let comparable: Vec<Evaluated> = rows
         .iter()
         .filter(|r| r.agents.is_some())
@@ -266,20 +406,25 @@ pub fn select_margin(
     let agents = agents_metrics(&comparable, spare_meals);
     let grid = margin_grid();
     let curve = tradeoff_curve(&comparable, &grid, spare_meals);
-    let chosen = curve
-        .iter()
-        .find(|p| {
-            let city = p.metrics.city.shortage_days <= agents.city.shortage_days;
-            match rule {
-                MarginRule::City => city,
-                MarginRule::CanteenAndCity => {
-                    city && p.metrics.shortage_meals <= agents.shortage_meals
-                }
-            }
-        })
-        .or(curve.last())
-        .map_or(0.0, |p| p.relative_margin);
-    (chosen, curve, agents)
+    let needs: Vec<f64> = city_needs(&comparable, spare_meals)
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    let city_level = tail_level(&needs, agents_history.rate());
+    let meals_level = (rule == MarginRule::CanteenAndCity).then(|| {
+        curve
+            .iter()
+            .find(|p| p.metrics.shortage_meals <= agents.shortage_meals)
+            .or(curve.last())
+            .map_or(0.0, |p| p.relative_margin)
+    });
+    MarginChoice {
+        margin: city_level.max(meals_level.unwrap_or(0.0)),
+        city_level,
+        meals_level,
+        curve,
+        agents,
+    }
 }
 
 /// The `q`-quantile (0–1) of `values` (linear interpolation); `None` if empty.
@@ -319,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn selects_the_smallest_margin_no_worse_than_the_agents() {
+    fn per_canteen_rule_takes_the_smallest_margin_with_no_more_shortage_meals() {
         // The model is 10.5 % low on one day; agents over-order by 10 % and are never short.
         let rows = vec![
             Evaluated {
@@ -337,7 +482,12 @@ mod tests {
                 scale: 1.0,
             },
         ];
-        let (margin, curve, agents) = select_margin(&rows, 180.0, MarginRule::CanteenAndCity);
+        let history = ShortageHistory {
+            days: 200,
+            shortage_days: 1,
+        };
+        let choice = select_margin(&rows, 180.0, MarginRule::CanteenAndCity, history);
+        let (margin, curve, agents) = (choice.margin, choice.curve, choice.agents);
         assert_eq!(agents.shortage_meals, 0.0);
         // 10 % orders 110 (short by 0.5); 10.25 % orders ⌈110.25⌉ = 111.
         assert!((margin - 0.1025).abs() < 1e-9, "{margin}");
@@ -349,8 +499,11 @@ mod tests {
                 .all(|w| w[0].metrics.overproduced_meals <= w[1].metrics.overproduced_meals)
         );
         // City-wide, 10.5 meals short is within the drivers' spare meals: no margin needed.
-        let (margin, _, _) = select_margin(&rows, 180.0, MarginRule::City);
-        assert_eq!(margin, 0.0);
+        let choice = select_margin(&rows, 180.0, MarginRule::City, history);
+        assert_eq!(
+            (choice.margin, choice.city_level, choice.meals_level),
+            (0.0, 0.0, None)
+        );
     }
 
     #[test]
@@ -376,6 +529,114 @@ mod tests {
             .into_iter(),
         );
         assert!(scales["once"] < 3.0);
+    }
+
+    #[test]
+    fn agents_shortage_rate_is_never_zero_and_tends_to_the_share() {
+        let none = ShortageHistory {
+            days: 139,
+            shortage_days: 0,
+        };
+        assert!((none.rate() - 0.5 / 140.0).abs() < 1e-15);
+        let many = ShortageHistory {
+            days: 9_999,
+            shortage_days: 100,
+        };
+        assert!((many.rate() - 0.01).abs() < 1e-4);
+    }
+
+    #[test]
+    fn agents_history_counts_city_days_before_the_cut_off() {
+        let day = |date: &str, canteen: &str, agents: Option<u32>, actual: Option<u32>| {
+            canteen_data::AttendanceDay {
+                canteen: canteen.into(),
+                date: d(date),
+                agents_forecast: agents,
+                actual,
+            }
+        };
+        let attendance = vec![
+            // Short by 190 city-wide (100 + 90): a shortage day.
+            day("2016-01-04", "A", Some(100), Some(200)),
+            day("2016-01-04", "B", Some(100), Some(190)),
+            // Short by 100 only; the row without an actual does not count.
+            day("2016-01-05", "A", Some(100), Some(200)),
+            day("2016-01-05", "B", Some(100), None),
+            // After the cut-off.
+            day("2016-01-07", "A", Some(0), Some(500)),
+        ];
+        let history = ShortageHistory::of_agents(&attendance, d("2016-01-07"), 180.0);
+        assert_eq!(
+            history,
+            ShortageHistory {
+                days: 2,
+                shortage_days: 1
+            }
+        );
+    }
+
+    #[test]
+    fn tail_level_is_the_order_statistic_within_the_bulk() {
+        // 100 days needing 0.00, 0.01, …, 0.99: 30 % of days need more than ~0.695.
+        let needs: Vec<f64> = (0..100).map(|i| f64::from(i) / 100.0).collect();
+        let level = tail_level(&needs, 0.30);
+        assert!((level - 0.69).abs() < 1e-12, "{level}");
+        assert_eq!(tail_level(&[], 0.01), 0.0);
+        // Too few days for a tail: the interpolated order statistic.
+        // 1.5 of 3 days above: halfway between the 2nd and 3rd largest needs.
+        assert!((tail_level(&[0.05, 0.01, 0.03], 0.5) - 0.02).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tail_level_extrapolates_an_exponential_tail() {
+        // Needs at the exact quantiles of an exponential with mean 0.02: P(need > x) = e^(−x/0.02).
+        let n = 1000;
+        let needs: Vec<f64> = (0..n)
+            .map(|i| -0.02 * (1.0 - (f64::from(i) + 0.5) / f64::from(n)).ln())
+            .collect();
+        for rate in [0.01, 0.002, 0.0005] {
+            let level = tail_level(&needs, rate);
+            let truth = -0.02 * rate.ln();
+            assert!(
+                (level - truth).abs() < 0.1 * truth,
+                "rate {rate}: {level} vs {truth}"
+            );
+        }
+        // Rarer shortages need a higher level; one extreme day moves it far less than it moves
+        // the largest need.
+        assert!(tail_level(&needs, 0.0005) > tail_level(&needs, 0.002));
+        let mut spiky = needs.clone();
+        spiky[n as usize - 1] += 0.5;
+        let moved = tail_level(&spiky, 0.002) - tail_level(&needs, 0.002);
+        assert!(moved > 0.0 && moved < 0.5 / 4.0, "{moved}");
+    }
+
+    #[test]
+    fn city_needs_are_the_smallest_sufficient_margins() {
+        let row = |date: &str, actual: f64, forecast: f64| Evaluated {
+            scored_date: d(date),
+            actual,
+            forecast,
+            agents: Some(forecast),
+            scale: 1.0,
+        };
+        // Day 1: 1,000 served for 900 forecast: within 180 spare meals. Day 2: 1,300 for 1,000:
+        // ⌈1000 (1 + m)⌉ + 180 ≥ 1300 once 1000 (1 + m) > 1119, from m = 11.91 % to 0.01 %.
+        let needs = city_needs(
+            &[
+                row("2017-01-09", 600.0, 500.0),
+                row("2017-01-09", 400.0, 400.0),
+                row("2017-01-10", 1300.0, 1000.0),
+            ],
+            180.0,
+        );
+        assert_eq!(
+            needs,
+            vec![(d("2017-01-09"), 0.0), (d("2017-01-10"), 0.1191)]
+        );
+        // Beyond a 100 % margin: capped.
+        let needs = city_needs(&[row("2017-01-09", 5000.0, 100.0)], 180.0);
+        assert_eq!(needs[0].1, 1.0);
     }
 
     #[test]

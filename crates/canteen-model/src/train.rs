@@ -17,8 +17,8 @@ use crate::dataset::{LabelledRows, MAX_RATIO, evaluation_rows, training_rows};
 use crate::gbm::{ColumnMajor, GbmParams};
 use crate::linear::{LinearParams, LinearRegressor};
 use crate::margin::{
-    CurvePoint, Evaluated, MarginPolicy, MarginRule, quantile, scaled_quantity, select_margin,
-    spread_scales,
+    CurvePoint, Evaluated, MarginPolicy, MarginRule, ShortageHistory, city_needs, quantile,
+    scaled_quantity, select_margin, spread_scales,
 };
 use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
 use crate::model::{CanteenModel, Estimator, Forecast};
@@ -90,6 +90,16 @@ pub struct ValidationReport {
     pub periods: Vec<(NaiveDate, NaiveDate)>,
     pub chosen_margin: f64,
     pub rule: MarginRule,
+    /// The agents' city-wide shortage days on every school day before the cut-off: the rate the
+    /// model's orders are held to.
+    #[serde(default)]
+    pub agents_history: ShortageHistory,
+    /// The level whose city-wide shortage rate matches the agents' ([`crate::margin::tail_level`]).
+    #[serde(default)]
+    pub city_level: f64,
+    /// Per canteen-day rule only: the smallest margin with no more shortage meals than the agents.
+    #[serde(default)]
+    pub meals_level: Option<f64>,
     /// The validation days that needed the largest margins city-wide (date, margin needed so that
     /// the city total falls short by no more than the spare meals), largest first.
     pub binding_days: Vec<(NaiveDate, f64)>,
@@ -225,33 +235,14 @@ fn evaluated(margin: &MarginPolicy, rows: &LabelledRows, forecasts: &[Forecast])
         .collect()
 }
 
-/// For each validation day, the smallest margin of the grid that keeps the city-wide shortfall
-/// within the spare meals; the eight largest.
+/// The eight validation days that needed the largest margins city-wide, largest first.
 fn binding_days(rows: &[Evaluated], spare_meals: f64) -> Vec<(NaiveDate, f64)> {
-    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&Evaluated>> =
-        std::collections::BTreeMap::new();
-    for r in rows.iter().filter(|r| r.agents.is_some()) {
-        by_day.entry(r.scored_date).or_default().push(r);
-    }
-    let grid = crate::margin::margin_grid();
-    let mut needed: Vec<(NaiveDate, f64)> = by_day
-        .into_iter()
-        .map(|(day, rows)| {
-            let actual: f64 = rows.iter().map(|r| r.actual).sum();
-            let m = grid
-                .iter()
-                .copied()
-                .find(|&m| {
-                    rows.iter()
-                        .map(|r| scaled_quantity(r.forecast, m, r.scale))
-                        .sum::<f64>()
-                        + spare_meals
-                        >= actual
-                })
-                .unwrap_or(f64::INFINITY);
-            (day, m)
-        })
+    let comparable: Vec<Evaluated> = rows
+        .iter()
+        .filter(|r| r.agents.is_some())
+        .copied()
         .collect();
+    let mut needed = city_needs(&comparable, spare_meals);
     needed.sort_by(|a, b| b.1.total_cmp(&a.1));
     needed.truncate(8);
     needed
@@ -368,7 +359,10 @@ pub fn train(
             .iter()
             .flat_map(|s| evaluated(&margin, &s.rows, &s.fallback))
             .collect();
-        let (chosen, curve, agents) = select_margin(&evaluated_model, config.spare_meals, rule);
+        let agents_history =
+            ShortageHistory::of_agents(&data.attendance, until, config.spare_meals);
+        let choice = select_margin(&evaluated_model, config.spare_meals, rule, agents_history);
+        let chosen = choice.margin;
         let mut ratios: Vec<f64> = evaluated_model
             .iter()
             .filter(|r| r.forecast > 0.0)
@@ -391,11 +385,14 @@ pub fn train(
             periods: periods.clone(),
             chosen_margin: chosen,
             rule,
+            agents_history,
+            city_level: choice.city_level,
+            meals_level: choice.meals_level,
             binding_days: binding_days(&evaluated_model, config.spare_meals),
-            agents,
+            agents: choice.agents,
             model: metrics_at(&evaluated_model, chosen, config.spare_meals),
             fallback: metrics_at(&evaluated_fallback, chosen, config.spare_meals),
-            curve,
+            curve: choice.curve,
         });
     }
 
@@ -551,7 +548,10 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         validation: serde_json::to_value(input.validation.map(|v| {
             serde_json::json!({
                 "periods": v.periods,
-                "how": format!("for each validation school year, a model trained on the canteen-days before it forecast it each day with the information available `horizon` days before; margin = smallest with {} on the same rows", input.margin.rule.description_en()),
+                "how": format!("for each validation school year, a model trained on the canteen-days before it forecast it each day with the information available `horizon` days before; each validation day gives the margin its city-wide total needed; margin chosen for {}: the agents' rate of city-wide shortage days on every school day before the cut-off, (k + 1/2) / (n + 1), is read off an exponential tail fitted to the {} largest needs", input.margin.rule.description_en(), crate::margin::TAIL_DAYS),
+                "agents_history": v.agents_history,
+                "city_level": v.city_level,
+                "meals_level": v.meals_level,
                 "chosen_margin": v.chosen_margin,
                 "model": v.model,
                 "fallback": v.fallback,
@@ -566,10 +566,19 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
             "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
             format!(
-                "Quantité à commander = prévision × (1 + {:.2} % × facteur du restaurant × facteur du type de jour), arrondie au repas supérieur ; facteurs = dispersion relative des erreurs mesurée sur l'année scolaire {} ; marge la plus petite telle que : {} sur cette année-là (jamais sur la période évaluée).",
+                "Quantité à commander = prévision × (1 + {:.2} % × facteur du restaurant × facteur du type de jour), arrondie au repas supérieur ; facteurs = dispersion relative des erreurs mesurée sur les années scolaires {} (jamais sur la période évaluée). Marge choisie pour : {}. Chaque jour de ces années indique la marge qu'il aurait fallu pour que le total de la ville ne manque pas de plus de {:.0} repas ; pour la ville, la marge est celle qu'un jour sur {} dépasserait (taux de jours de manque des agents sur tous les jours d'école connus{}), lue sur une loi exponentielle ajustée aux {} jours les plus exigeants plutôt que sur un seul jour{}.",
                 100.0 * input.margin.relative_margin,
                 input.margin.chosen_on,
-                input.margin.rule.description_fr()
+                input.margin.rule.description_fr(),
+                input.margin.spare_meals,
+                input.validation.map_or("—".to_owned(), |v| format!("{:.0}", 1.0 / v.agents_history.rate())),
+                input.validation.map_or(String::new(), |v| format!(" : {} sur {}", v.agents_history.shortage_days, v.agents_history.days)),
+                crate::margin::TAIL_DAYS,
+                if input.margin.rule == MarginRule::CanteenAndCity {
+                    " ; la marge retenue est la plus grande de celle-ci et de la plus petite qui ne laisse pas plus de repas manquants par restaurant et par jour que la prévision des agents"
+                } else {
+                    ""
+                }
             ),
         ]
         .into_iter()
