@@ -168,7 +168,38 @@ impl CanteenModel {
         }
         let rows = crate::dataset::evaluation_rows(builder, data, from, to);
         let refs: Vec<&FeatureRow> = rows.rows.iter().collect();
-        self.recent_needs(&self.forecast(&refs), &rows.actual)
+        let bases = self.order_bases(&refs);
+        self.needs_of(
+            refs.iter()
+                .zip(bases)
+                .zip(&rows.actual)
+                .map(|((row, basis), actual)| {
+                    (
+                        row.date,
+                        row.canteen.as_str(),
+                        row.day_class,
+                        basis,
+                        *actual,
+                    )
+                }),
+        )
+    }
+
+    /// The order basis of each row: the central forecast, without an announced strike's effect
+    /// on strike days. Explanations are computed only for those days (the rest need no
+    /// contributions), which makes a 90-day window of bases cheap.
+    pub fn order_bases(&self, rows: &[&FeatureRow]) -> Vec<f64> {
+        let mut bases = self.predict_meals(rows);
+        let strike_days: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].day_class == DayClass::Strike)
+            .collect();
+        if !strike_days.is_empty() {
+            let strike_rows: Vec<&FeatureRow> = strike_days.iter().map(|&i| rows[i]).collect();
+            for (&i, forecast) in strike_days.iter().zip(self.forecast(&strike_rows)) {
+                bases[i] = forecast.order_basis_meals;
+            }
+        }
+        bases
     }
 
     /// The days whose needs can raise the margin of day `date` ([`crate::recent::known_days`]).
@@ -186,16 +217,31 @@ impl CanteenModel {
     /// The needs of the city-wide days of `forecasts` whose meals served are known (`actual`,
     /// one per forecast), from the model's cut-off on: what [`Self::apply_recent`] uses.
     pub fn recent_needs(&self, forecasts: &[Forecast], actual: &[Option<f64>]) -> RecentNeeds {
+        self.needs_of(forecasts.iter().zip(actual).map(|(f, a)| {
+            (
+                f.date,
+                f.canteen.as_str(),
+                f.day_class,
+                f.order_basis_meals,
+                *a,
+            )
+        }))
+    }
+
+    /// Needs from (date, canteen, kind of day, order basis, meals served) of canteen-days from
+    /// the cut-off on; days whose meals served are unknown say nothing.
+    fn needs_of<'a>(
+        &self,
+        days: impl Iterator<Item = (NaiveDate, &'a str, DayClass, f64, Option<f64>)>,
+    ) -> RecentNeeds {
         let cutoff = self.cutoff();
-        let orders: Vec<PastOrder> = forecasts
-            .iter()
-            .zip(actual)
-            .filter(|(f, _)| cutoff.is_some_and(|c| f.date >= c))
-            .filter_map(|(f, a)| {
-                a.map(|actual| PastOrder {
-                    date: f.date,
-                    basis: f.order_basis_meals,
-                    scale: self.margin.scale(&f.canteen, f.day_class),
+        let orders: Vec<PastOrder> = days
+            .filter(|(date, ..)| cutoff.is_some_and(|c| *date >= c))
+            .filter_map(|(date, canteen, day_class, basis, actual)| {
+                actual.map(|actual| PastOrder {
+                    date,
+                    basis,
+                    scale: self.margin.scale(canteen, day_class),
                     actual,
                 })
             })
