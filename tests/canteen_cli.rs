@@ -1,18 +1,8 @@
 //! The `prevoir backtest canteen --school-years` command as a user runs it, on the shipped sample.
 
-use std::process::Command;
+mod cli;
 
-fn prevoir(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_prevoir"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run prevoir")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli::{prevoir, text};
 
 #[test]
 fn every_school_year_is_backtested_and_summarised() {

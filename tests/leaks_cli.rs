@@ -1,19 +1,10 @@
 //! The `prevoir … leaks` commands as a user runs them, on the shipped sample.
 
 use std::path::Path;
-use std::process::Command;
 
-fn prevoir(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_prevoir"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run prevoir")
-}
+mod cli;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli::{prevoir, text};
 
 #[test]
 fn check_reports_the_sample_and_locates_bad_files() {

@@ -212,17 +212,29 @@ fn last_day(loaded: &Loaded) -> anyhow::Result<NaiveDate> {
         .context("the data set has no attendance rows")
 }
 
+/// Training settings from the options `train` and `backtest` share.
+fn train_config(
+    loaded: &Loaded,
+    horizon_days: u32,
+    learner_arg: LearnerArg,
+    margin: &MarginArgs,
+) -> TrainConfig {
+    TrainConfig {
+        horizon_days,
+        learner: learner(learner_arg),
+        margin_rule: margin.margin_rule.map(MarginRule::from),
+        spare_meals: margin.spare_meals,
+        recent_window_days: margin.recent_window_days,
+        data_sources: sources(loaded),
+        ..TrainConfig::default()
+    }
+}
+
 pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
     let config = TrainConfig {
-        horizon_days: args.horizon,
         until: args.until,
-        learner: learner(args.learner),
-        margin_rule: args.margin.margin_rule.map(MarginRule::from),
-        spare_meals: args.margin.spare_meals,
-        recent_window_days: args.margin.recent_window_days,
-        data_sources: sources(&loaded),
-        ..TrainConfig::default()
+        ..train_config(&loaded, args.horizon, args.learner, &args.margin)
     };
     let outcome = canteen_model::train::train(&loaded.data, &loaded.files, &config, &Bar::new())?;
     let cutoff = args
@@ -419,15 +431,7 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
 
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
-    let train = TrainConfig {
-        horizon_days: args.horizon,
-        learner: learner(args.learner),
-        margin_rule: args.margin.margin_rule.map(MarginRule::from),
-        spare_meals: args.margin.spare_meals,
-        recent_window_days: args.margin.recent_window_days,
-        data_sources: sources(&loaded),
-        ..TrainConfig::default()
-    };
+    let train = train_config(&loaded, args.horizon, args.learner, &args.margin);
     if let Some(range) = &args.school_years {
         return backtest_school_years(&loaded, range, train, &args.out);
     }

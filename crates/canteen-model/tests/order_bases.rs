@@ -49,7 +49,10 @@ fn order_bases_and_recent_needs_match_the_full_forecasts() {
             strike_days += 1;
         }
     }
-    assert!(strike_days > 0, "the sample has no announced strike to check");
+    assert!(
+        strike_days > 0,
+        "the sample has no announced strike to check"
+    );
 
     let cheap = model.recent_needs_in(&builder, &loaded.data, cutoff, last);
     assert!(!cheap.is_empty());
