@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use canteen_backtest::years::{Pooled, SchoolYearRange, YearLine};
+use canteen_backtest::years::{Accuracy, Pooled, SchoolYearRange, YearLine};
 use canteen_backtest::{BacktestConfig, output, report, years};
 use canteen_data::Loaded;
 use canteen_features::FeatureBuilder;
@@ -491,54 +491,69 @@ fn backtest_school_years(
         "horizon {} day(s); each school year forecast by a model trained on the years before it",
         train.horizon_days
     );
-    println!(
-        "{:<11} {:>7} │ {:>10} {:>5} {:>9} {:>9} │ {:>10} {:>5} {:>9} {:>9}",
-        "", "", "model", "", "", "", "agents", "", "", ""
-    );
-    println!(
-        "{:<11} {:>7} │ {:>10} {:>5} {:>9} {:>9} │ {:>10} {:>5} {:>9} {:>9}",
+    let header = |a: [&str; 12]| {
+        println!(
+            "{:<11} {:>7} │ {:>10} {:>5} {:>9} {:>9} {:>6} │ {:>10} {:>5} {:>9} {:>9} {:>6}",
+            a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]
+        );
+    };
+    header(["", "", "model", "", "", "", "", "agents", "", "", "", ""]);
+    header([
         "school year",
         "margin",
         "city over%",
         "short",
         "c-d over%",
         "short ml",
+        "MAE",
         "city over%",
         "short",
         "c-d over%",
-        "short ml"
-    );
-    let row = |label: &str, margin: String, model: &Pooled, agents: &Pooled| {
+        "short ml",
+        "MAE",
+    ]);
+    let row = |label: &str,
+               margin: String,
+               model: (&Pooled, Accuracy),
+               agents: (&Pooled, Accuracy)| {
         println!(
-            "{:<11} {:>7} │ {:>10.2} {:>5} {:>9.2} {:>9.0} │ {:>10.2} {:>5} {:>9.2} {:>9.0}",
+            "{:<11} {:>7} │ {:>10.2} {:>5} {:>9.2} {:>9.0} {:>6.2} │ {:>10.2} {:>5} {:>9.2} {:>9.0} {:>6.2}",
             label,
             margin,
-            model.city_overproduction_pct,
-            model.city_shortage_days,
-            model.overproduction_pct,
-            model.shortage_meals,
-            agents.city_overproduction_pct,
-            agents.city_shortage_days,
-            agents.overproduction_pct,
-            agents.shortage_meals
+            model.0.city_overproduction_pct,
+            model.0.city_shortage_days,
+            model.0.overproduction_pct,
+            model.0.shortage_meals,
+            model.1.mean_absolute_error,
+            agents.0.city_overproduction_pct,
+            agents.0.city_shortage_days,
+            agents.0.overproduction_pct,
+            agents.0.shortage_meals,
+            agents.1.mean_absolute_error
         );
     };
     for line in &lines {
         row(
             &line.school_year,
             format!("{:.2} %", 100.0 * line.relative_margin),
-            &Pooled::of([&line.model]),
-            &Pooled::of([&line.agents]),
+            (&Pooled::of([&line.model]), Accuracy::of([&line.central])),
+            (&Pooled::of([&line.agents]), Accuracy::of([&line.agents])),
         );
     }
     row(
         "all years",
         String::new(),
-        &Pooled::of(lines.iter().map(|l| &l.model)),
-        &Pooled::of(lines.iter().map(|l| &l.agents)),
+        (
+            &Pooled::of(lines.iter().map(|l| &l.model)),
+            Accuracy::of(lines.iter().map(|l| &l.central)),
+        ),
+        (
+            &Pooled::of(lines.iter().map(|l| &l.agents)),
+            Accuracy::of(lines.iter().map(|l| &l.agents)),
+        ),
     );
     println!(
-        "short = city-wide shortage days (beyond {} spare meals); short ml = shortage meals per canteen-day",
+        "short = city-wide shortage days (beyond {} spare meals); short ml = shortage meals per canteen-day; MAE = mean absolute error of the forecast per canteen-day (the model's before its margin)",
         train.spare_meals
     );
     println!(

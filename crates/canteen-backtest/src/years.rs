@@ -119,7 +119,11 @@ pub struct YearLine {
     pub relative_margin: f64,
     /// Test days the margin was raised on after known shortfalls.
     pub raised_margin_days: usize,
+    /// The model's order quantities.
     pub model: Metrics,
+    /// The model's central forecast (no margin): its accuracy.
+    pub central: Metrics,
+    /// The agents' forecast, which is also their order.
     pub agents: Metrics,
 }
 
@@ -132,6 +136,7 @@ impl YearLine {
             relative_margin: metrics.relative_margin,
             raised_margin_days: metrics.raised_margin_days,
             model: metrics.model,
+            central: metrics.model_no_margin,
             agents: metrics.agents,
         }
     }
@@ -175,9 +180,34 @@ impl Pooled {
     }
 }
 
+/// Mean absolute errors of a forecast over several years: per canteen-day (weighted by
+/// canteen-days) and on city-wide daily totals (weighted by days), in meals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Accuracy {
+    pub mean_absolute_error: f64,
+    pub city_mean_absolute_error: f64,
+}
+
+impl Accuracy {
+    pub fn of<'a>(metrics: impl IntoIterator<Item = &'a Metrics>) -> Self {
+        let (mut rows, mut abs, mut days, mut city_abs) = (0.0, 0.0, 0.0, 0.0);
+        for m in metrics {
+            rows += m.canteen_days as f64;
+            abs += m.mean_absolute_error * m.canteen_days as f64;
+            days += m.city.days as f64;
+            city_abs += m.city.mean_absolute_error * m.city.days as f64;
+        }
+        let ratio = |x: f64, n: f64| if n > 0.0 { x / n } else { 0.0 };
+        Self {
+            mean_absolute_error: ratio(abs, rows),
+            city_mean_absolute_error: ratio(city_abs, days),
+        }
+    }
+}
+
 /// Header of `summary.csv`: one row per school year and forecaster, then the pooled rows
 /// (`school_year` = `all`).
-pub const SUMMARY_HEADER: [&str; 9] = [
+pub const SUMMARY_HEADER: [&str; 11] = [
     "school_year",
     "forecaster",
     "relative_margin_pct",
@@ -187,22 +217,28 @@ pub const SUMMARY_HEADER: [&str; 9] = [
     "overproduction_pct",
     "shortage_meals",
     "raised_margin_days",
+    "forecast_mae",
+    "forecast_city_mae",
 ];
 
-/// `summary.csv`: model and agents per school year, then pooled.
+/// `summary.csv`: model and agents per school year, then pooled. The errors are those of the
+/// forecasts (the model's before its margin).
 pub fn summary_csv(lines: &[YearLine]) -> String {
     let mut out = SUMMARY_HEADER.join(",");
     out.push('\n');
-    let mut row = |year: &str, who: &str, margin: String, p: &Pooled, raised: String| {
-        out.push_str(&format!(
-            "{year},{who},{margin},{:.0},{:.3},{},{:.3},{:.0},{raised}\n",
-            p.meals_served,
-            p.city_overproduction_pct,
-            p.city_shortage_days,
-            p.overproduction_pct,
-            p.shortage_meals
-        ));
-    };
+    let mut row =
+        |year: &str, who: &str, margin: String, p: &Pooled, raised: String, a: Accuracy| {
+            out.push_str(&format!(
+                "{year},{who},{margin},{:.0},{:.3},{},{:.3},{:.0},{raised},{:.3},{:.1}\n",
+                p.meals_served,
+                p.city_overproduction_pct,
+                p.city_shortage_days,
+                p.overproduction_pct,
+                p.shortage_meals,
+                a.mean_absolute_error,
+                a.city_mean_absolute_error
+            ));
+        };
     for line in lines {
         row(
             &line.school_year,
@@ -210,6 +246,7 @@ pub fn summary_csv(lines: &[YearLine]) -> String {
             format!("{:.2}", 100.0 * line.relative_margin),
             &Pooled::of([&line.model]),
             line.raised_margin_days.to_string(),
+            Accuracy::of([&line.central]),
         );
         row(
             &line.school_year,
@@ -217,6 +254,7 @@ pub fn summary_csv(lines: &[YearLine]) -> String {
             String::new(),
             &Pooled::of([&line.agents]),
             String::new(),
+            Accuracy::of([&line.agents]),
         );
     }
     row(
@@ -229,6 +267,7 @@ pub fn summary_csv(lines: &[YearLine]) -> String {
             .map(|l| l.raised_margin_days)
             .sum::<usize>()
             .to_string(),
+        Accuracy::of(lines.iter().map(|l| &l.central)),
     );
     row(
         "all",
@@ -236,6 +275,7 @@ pub fn summary_csv(lines: &[YearLine]) -> String {
         String::new(),
         &Pooled::of(lines.iter().map(|l| &l.agents)),
         String::new(),
+        Accuracy::of(lines.iter().map(|l| &l.agents)),
     );
     out
 }
@@ -291,8 +331,26 @@ mod tests {
     }
 
     #[test]
+    fn pooled_errors_weight_years_by_canteen_days_and_days() {
+        // Year 1: two canteen-days on one day, errors 1 and 3 (city error 4). Year 2: one
+        // canteen-day, error 10.
+        let one = Metrics::compute(
+            &[
+                day("2015-01-05", 100.0, 101.0),
+                day("2015-01-05", 50.0, 53.0),
+            ],
+            180.0,
+        );
+        let two = Metrics::compute(&[day("2016-01-04", 100.0, 90.0)], 180.0);
+        let a = Accuracy::of([&one, &two]);
+        assert!((a.mean_absolute_error - 14.0 / 3.0).abs() < 1e-12);
+        assert!((a.city_mean_absolute_error - 7.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn summary_has_a_row_per_year_and_forecaster_then_pooled_rows() {
         let model = Metrics::compute(&[day("2015-01-05", 100.0, 104.0)], 180.0);
+        let central = Metrics::compute(&[day("2015-01-05", 100.0, 98.0)], 180.0);
         let agents = Metrics::compute(&[day("2015-01-05", 100.0, 109.0)], 180.0);
         let line = YearLine {
             school_year: "2014-2015".into(),
@@ -301,15 +359,20 @@ mod tests {
             relative_margin: 0.04,
             raised_margin_days: 3,
             model,
+            central,
             agents,
         };
         let csv = summary_csv(&[line.clone(), line]);
         let rows: Vec<&str> = csv.lines().collect();
         assert_eq!(rows[0], SUMMARY_HEADER.join(","));
         assert_eq!(rows.len(), 1 + 4 + 2);
-        assert_eq!(rows[1], "2014-2015,model,4.00,100,4.000,0,4.000,0,3");
-        assert_eq!(rows[2], "2014-2015,agents,,100,9.000,0,9.000,0,");
-        assert_eq!(rows[5], "all,model,,200,4.000,0,4.000,0,6");
-        assert_eq!(rows[6], "all,agents,,200,9.000,0,9.000,0,");
+        // Orders 4 over; the central forecast 2 under (MAE 2); the agents 9 over.
+        assert_eq!(
+            rows[1],
+            "2014-2015,model,4.00,100,4.000,0,4.000,0,3,2.000,2.0"
+        );
+        assert_eq!(rows[2], "2014-2015,agents,,100,9.000,0,9.000,0,,9.000,9.0");
+        assert_eq!(rows[5], "all,model,,200,4.000,0,4.000,0,6,2.000,2.0");
+        assert_eq!(rows[6], "all,agents,,200,9.000,0,9.000,0,,9.000,9.0");
     }
 }
