@@ -17,8 +17,8 @@ use crate::dataset::{LabelledRows, MAX_RATIO, evaluation_rows, training_rows};
 use crate::gbm::{ColumnMajor, GbmParams};
 use crate::linear::{LinearParams, LinearRegressor};
 use crate::margin::{
-    CurvePoint, Evaluated, MarginPolicy, MarginRule, ShortageHistory, city_needs, quantile,
-    scaled_quantity, select_margin, spread_scales,
+    CurvePoint, Evaluated, MarginPolicy, MarginRule, ShortageHistory, quantile, scaled_quantity,
+    select_margin, spread_scales,
 };
 use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
 use crate::model::{CanteenModel, Estimator, Forecast};
@@ -236,13 +236,8 @@ fn evaluated(margin: &MarginPolicy, rows: &LabelledRows, forecasts: &[Forecast])
 }
 
 /// The eight validation days that needed the largest margins city-wide, largest first.
-fn binding_days(rows: &[Evaluated], spare_meals: f64) -> Vec<(NaiveDate, f64)> {
-    let comparable: Vec<Evaluated> = rows
-        .iter()
-        .filter(|r| r.agents.is_some())
-        .copied()
-        .collect();
-    let mut needed = city_needs(&comparable, spare_meals);
+fn binding_days(needs: &[(NaiveDate, f64)]) -> Vec<(NaiveDate, f64)> {
+    let mut needed = needs.to_vec();
     needed.sort_by(|a, b| b.1.total_cmp(&a.1));
     needed.truncate(8);
     needed
@@ -388,7 +383,7 @@ pub fn train(
             agents_history,
             city_level: choice.city_level,
             meals_level: choice.meals_level,
-            binding_days: binding_days(&evaluated_model, config.spare_meals),
+            binding_days: binding_days(&choice.needs),
             agents: choice.agents,
             model: metrics_at(&evaluated_model, chosen, config.spare_meals),
             fallback: metrics_at(&evaluated_fallback, chosen, config.spare_meals),
