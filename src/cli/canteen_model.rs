@@ -100,6 +100,11 @@ pub struct TrainArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
     pub learner: LearnerArg,
+    /// Blend in, equal parts, a model of the same canteen-days seen this many days ahead; 0 = none.
+    /// Default: 28 for forecasts 1–2 days ahead (the steadier 28-day forecast tempers the
+    /// day-before one), none beyond.
+    #[arg(long, value_name = "DAYS")]
+    pub blend_horizon: Option<u32>,
     #[command(flatten)]
     pub margin: MarginArgs,
 }
@@ -146,6 +151,11 @@ pub struct BacktestArgs {
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
     pub learner: LearnerArg,
+    /// Blend in, equal parts, a model of the same canteen-days seen this many days ahead; 0 = none.
+    /// Default: 28 for forecasts 1–2 days ahead (the steadier 28-day forecast tempers the
+    /// day-before one), none beyond.
+    #[arg(long, value_name = "DAYS")]
+    pub blend_horizon: Option<u32>,
     #[command(flatten)]
     pub margin: MarginArgs,
 }
@@ -218,9 +228,15 @@ fn train_config(
     horizon_days: u32,
     learner_arg: LearnerArg,
     margin: &MarginArgs,
+    blend_horizon: Option<u32>,
 ) -> TrainConfig {
     TrainConfig {
         horizon_days,
+        companion_horizon_days: match blend_horizon {
+            None => canteen_model::train::default_companion_horizon(horizon_days),
+            Some(0) => None,
+            Some(days) => Some(days),
+        },
         learner: learner(learner_arg),
         margin_rule: margin.margin_rule.map(MarginRule::from),
         spare_meals: margin.spare_meals,
@@ -234,7 +250,13 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
     let config = TrainConfig {
         until: args.until,
-        ..train_config(&loaded, args.horizon, args.learner, &args.margin)
+        ..train_config(
+            &loaded,
+            args.horizon,
+            args.learner,
+            &args.margin,
+            args.blend_horizon,
+        )
     };
     let outcome = canteen_model::train::train(&loaded.data, &loaded.files, &config, &Bar::new())?;
     let cutoff = args
@@ -294,7 +316,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
 pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
     let model = store::load(&args.model)?;
     let loaded = load(&args.data)?;
-    let builder = FeatureBuilder::new(&loaded.data, model.horizon_days);
+    let builder = model.builder(&loaded.data);
     model.check_builder(&builder)?;
     let canteens: Vec<String> = match &args.canteen {
         Some(name) => {
@@ -431,7 +453,13 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
 
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
-    let train = train_config(&loaded, args.horizon, args.learner, &args.margin);
+    let train = train_config(
+        &loaded,
+        args.horizon,
+        args.learner,
+        &args.margin,
+        args.blend_horizon,
+    );
     if let Some(range) = &args.school_years {
         return backtest_school_years(&loaded, range, train, &args.out);
     }

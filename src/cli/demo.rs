@@ -34,6 +34,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         horizon: 28,
         out: canteen_out.clone(),
         learner: canteen_model::LearnerArg::Gbm,
+        blend_horizon: None,
         // A town of ~1,000 meals a day: spare meals in proportion to Nantes' 180 for ~14,000.
         margin: canteen_model::MarginArgs {
             spare_meals: 15.0,

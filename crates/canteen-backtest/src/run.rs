@@ -144,7 +144,7 @@ pub fn run(
     let spare = train_config.spare_meals;
     let h = train_config.horizon_days;
 
-    let builder = FeatureBuilder::new(data, h);
+    let builder = model.builder(data);
     let rows = evaluation_rows(&builder, data, from, to);
     if rows.is_empty() {
         return Err(BacktestError::NoTestDays { from, to });

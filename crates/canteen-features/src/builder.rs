@@ -44,6 +44,9 @@ pub struct FeatureRow {
     pub reference_meals: f64,
     /// The kind of day, as far as forecast reliability goes.
     pub day_class: DayClass,
+    /// The same canteen-day as seen from the companion horizon, when the builder has one
+    /// ([`FeatureBuilder::with_companion`]) and the canteen has a level there.
+    pub companion: Option<Box<FeatureRow>>,
 }
 
 /// Kinds of days whose forecasts are more or less reliable; the safety margin is scaled by kind.
@@ -109,6 +112,8 @@ pub struct FeatureBuilder {
     /// data (Nantes: not on Wednesdays), and the dates that have attendance data anyway.
     service_weekdays: [bool; 7],
     attendance_dates: HashSet<NaiveDate>,
+    /// A second horizon whose row rides along with each row (a model blending two horizons).
+    companion: Option<(u32, Vec<&'static FeatureSpec>)>,
 }
 
 /// Weekdays with at least a fifth as many attendance days as the busiest weekday.
@@ -180,7 +185,21 @@ impl FeatureBuilder {
                 .collect(),
             service_weekdays: service_weekdays(data),
             attendance_dates: data.attendance.iter().map(|a| a.date).collect(),
+            companion: None,
         }
+    }
+
+    /// Also computes every row as seen `horizon_days` ahead ([`FeatureRow::companion`]).
+    pub fn with_companion(mut self, horizon_days: u32) -> Self {
+        self.companion = Some((horizon_days, spec::available_at(horizon_days)));
+        self
+    }
+
+    /// The companion horizon and its features, if any.
+    pub fn companion(&self) -> Option<(u32, &[&'static FeatureSpec])> {
+        self.companion
+            .as_ref()
+            .map(|(h, specs)| (*h, specs.as_slice()))
     }
 
     /// Whether canteens serve meals that day: a school day on a usual service weekday, or a day
@@ -225,11 +244,30 @@ impl FeatureBuilder {
         date: NaiveDate,
         known: &KnownEvents,
     ) -> Result<FeatureRow, FeatureError> {
+        let mut row = self.row_at(canteen, date, known, self.horizon_days, &self.specs)?;
+        if let Some((horizon, specs)) = &self.companion {
+            row.companion = self
+                .row_at(canteen, date, known, *horizon, specs)
+                .ok()
+                .map(Box::new);
+        }
+        Ok(row)
+    }
+
+    /// The row of `canteen` on `date` with the information available `horizon_days` before it.
+    fn row_at(
+        &self,
+        canteen: &str,
+        date: NaiveDate,
+        known: &KnownEvents,
+        horizon_days: u32,
+        specs: &[&'static FeatureSpec],
+    ) -> Result<FeatureRow, FeatureError> {
         let kind = *self
             .kinds
             .get(canteen)
             .ok_or_else(|| FeatureError::UnknownCanteen(canteen.to_owned()))?;
-        let cutoff = self.cutoff(date);
+        let cutoff = date - Duration::days(i64::from(horizon_days));
         let history = self.history.canteen(canteen);
         let school_year = self.calendar.school_year_label(date);
         let pupils = self
@@ -277,7 +315,7 @@ impl FeatureBuilder {
             .and_then(|h| {
                 h.same_weekday_mean(
                     aligned,
-                    aligned - Duration::days(i64::from(self.horizon_days)),
+                    aligned - Duration::days(i64::from(horizon_days)),
                     4,
                     2,
                     120,
@@ -293,8 +331,8 @@ impl FeatureBuilder {
             )
         });
 
-        let menu = self.menu_for(date, known);
-        let strike_known = self.horizon_days <= 2;
+        let menu = self.menu_for(date, known, horizon_days);
+        let strike_known = horizon_days <= 2;
         let strike = if strike_known {
             known.strike.unwrap_or_else(|| self.strikes.contains(&date))
         } else {
@@ -304,8 +342,8 @@ impl FeatureBuilder {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let nan = f64::NAN;
 
-        let mut values = Vec::with_capacity(self.specs.len());
-        for spec in &self.specs {
+        let mut values = Vec::with_capacity(specs.len());
+        for spec in specs {
             let value = match spec.name {
                 "weekday" => f64::from(date.weekday().num_days_from_monday()),
                 "month" => f64::from(date.month()),
@@ -388,21 +426,27 @@ impl FeatureBuilder {
         Ok(FeatureRow {
             canteen: canteen.to_owned(),
             date,
-            horizon_days: self.horizon_days,
+            horizon_days,
             values,
             reference_meals,
             day_class,
+            companion: None,
         })
     }
 
     /// The menu as known at this horizon: a strike menu is written only once the strike is
     /// announced, so beyond that horizon the day's menu counts as unknown.
-    fn menu_for(&self, date: NaiveDate, known: &KnownEvents) -> Option<MenuSummary> {
+    fn menu_for(
+        &self,
+        date: NaiveDate,
+        known: &KnownEvents,
+        horizon_days: u32,
+    ) -> Option<MenuSummary> {
         let summary = match &known.menu {
             Some(dishes) => Some(MenuSummary::from_dishes(dishes)),
             None => self.menus.get(&date).copied(),
         }?;
-        if summary.strike_menu && self.horizon_days > 2 {
+        if summary.strike_menu && horizon_days > 2 {
             return None;
         }
         Some(summary)

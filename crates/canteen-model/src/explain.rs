@@ -51,7 +51,7 @@ impl Explanation {
         bias: f64,
         reference_meals: f64,
     ) -> Self {
-        let mut contributions: Vec<Contribution> = specs
+        let contributions: Vec<Contribution> = specs
             .iter()
             .zip(values.iter().zip(ratio_contributions))
             .map(|(spec, (value, c))| Contribution {
@@ -63,6 +63,44 @@ impl Explanation {
                 meals: c * reference_meals,
             })
             .collect();
+        Self::assemble(reference_meals, bias * reference_meals, contributions)
+    }
+
+    /// The explanation of a blend of two forecasts, `a` × the first + `b` × the second: each
+    /// feature's effect is the same blend of its two effects (a feature only one model uses
+    /// counts for that model's share), and so is the base; the sum stays the blended forecast.
+    /// Values and the usual level shown are the first model's.
+    pub fn blend(first: &Explanation, a: f64, second: &Explanation, b: f64) -> Self {
+        let mut contributions: Vec<Contribution> = first
+            .contributions
+            .iter()
+            .map(|c| Contribution {
+                meals: a * c.meals,
+                ..c.clone()
+            })
+            .collect();
+        for c in &second.contributions {
+            match contributions.iter_mut().find(|x| x.feature == c.feature) {
+                Some(x) => x.meals += b * c.meals,
+                None => contributions.push(Contribution {
+                    meals: b * c.meals,
+                    ..c.clone()
+                }),
+            }
+        }
+        Self::assemble(
+            first.reference_meals,
+            a * first.base_meals + b * second.base_meals,
+            contributions,
+        )
+    }
+
+    /// Sorts the contributions by size and totals them per factor group.
+    fn assemble(
+        reference_meals: f64,
+        base_meals: f64,
+        mut contributions: Vec<Contribution>,
+    ) -> Self {
         contributions.sort_by(|a, b| b.meals.abs().total_cmp(&a.meals.abs()));
         let mut groups: Vec<GroupContribution> = FactorGroup::ALL
             .iter()
@@ -80,7 +118,7 @@ impl Explanation {
         groups.sort_by(|a, b| b.meals.abs().total_cmp(&a.meals.abs()));
         Self {
             reference_meals,
-            base_meals: bias * reference_meals,
+            base_meals,
             contributions,
             groups,
         }
@@ -235,5 +273,46 @@ mod tests {
         );
         assert_eq!(describe_value("trend", Some(0.964), true), "×0.96");
         assert_eq!(describe_value("menu_fish", None, false), "unknown");
+    }
+    #[test]
+    fn a_blend_merges_effects_by_feature_and_keeps_the_sum() {
+        let specs: Vec<&FeatureSpec> = ["weekday", "menu_fries", "strike_announced"]
+            .iter()
+            .filter_map(|n| canteen_features::spec::find(n))
+            .collect();
+        // First model: weekday +0.1, fries +0.2, strike −0.5 (ratio), base 1.0, level 100.
+        let first = Explanation::from_ratio_contributions(
+            &specs,
+            &[1.0, 1.0, 1.0],
+            &[0.1, 0.2, -0.5],
+            1.0,
+            100.0,
+        );
+        // Second model (no strike feature): weekday −0.1, fries +0.4, base 0.9, level 120.
+        let second = Explanation::from_ratio_contributions(
+            &specs[..2],
+            &[1.0, 1.0],
+            &[-0.1, 0.4],
+            0.9,
+            120.0,
+        );
+        let blend = Explanation::blend(&first, 0.5, &second, 0.5);
+        let meals = |f: &str| {
+            blend
+                .contributions
+                .iter()
+                .find(|c| c.feature == f)
+                .map(|c| c.meals)
+        };
+        assert!((meals("weekday").unwrap() - (5.0 - 6.0)).abs() < 1e-9);
+        assert!((meals("menu_fries").unwrap() - (10.0 + 24.0)).abs() < 1e-9);
+        assert!((meals("strike_announced").unwrap() - -25.0).abs() < 1e-9);
+        assert!((blend.base_meals - (50.0 + 54.0)).abs() < 1e-9);
+        assert!((blend.total() - (0.5 * first.total() + 0.5 * second.total())).abs() < 1e-9);
+        assert_eq!(blend.reference_meals, 100.0);
+        // Sorted by size, and the groups add up.
+        assert_eq!(blend.contributions[0].feature, "menu_fries");
+        let grouped: f64 = blend.groups.iter().map(|g| g.meals).sum();
+        assert!((grouped + blend.base_meals - blend.total()).abs() < 1e-9);
     }
 }

@@ -25,7 +25,7 @@ pub mod treeshap;
 pub use explain::{Contribution, Explanation, GroupContribution};
 pub use margin::MarginPolicy;
 pub use metrics::Metrics;
-pub use model::{CanteenModel, Estimator, Forecast};
+pub use model::{CanteenModel, Companion, Estimator, Forecast};
 pub use recent::RecentNeeds;
 pub use train::{Learner, TrainConfig, TrainOutcome};
 

@@ -24,6 +24,20 @@ pub enum Estimator {
     Linear { regressor: LinearRegressor },
 }
 
+/// A second model of the same canteen-days as seen from another horizon, whose forecast is
+/// blended with the main one (forecast combination): the day before, the 1-day model knows the
+/// latest days and announced strikes but over-reacts to them; the 28-day model's forecast of the
+/// same day is steadier. Their blend errs less than either.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Companion {
+    pub horizon_days: u32,
+    /// Feature names in column order, at the companion's horizon.
+    pub features: Vec<String>,
+    pub estimator: Estimator,
+    /// Share of the companion in the blended forecast (0.5 = equal parts).
+    pub weight: f64,
+}
+
 /// A canteen-day forecast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
@@ -60,6 +74,9 @@ pub struct CanteenModel {
     /// The ridge regression trained on the same rows: baseline and fallback.
     pub fallback: LinearRegressor,
     pub margin: MarginPolicy,
+    /// The model whose forecast is blended with this one's, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub companion: Option<Companion>,
 }
 
 impl CanteenModel {
@@ -68,10 +85,30 @@ impl CanteenModel {
         self.features.iter().filter_map(|n| spec::find(n)).collect()
     }
 
-    /// Checks that `builder` computes exactly this model's features.
+    /// The feature builder this model reads its rows from: its horizon, and its companion's.
+    pub fn builder(&self, data: &CanteenData) -> FeatureBuilder {
+        let builder = FeatureBuilder::new(data, self.horizon_days);
+        match &self.companion {
+            Some(c) => builder.with_companion(c.horizon_days),
+            None => builder,
+        }
+    }
+
+    /// Checks that `builder` computes exactly this model's features (and its companion's).
     pub fn check_builder(&self, builder: &FeatureBuilder) -> Result<(), ModelError> {
-        let program: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
-        if program != self.features || builder.horizon_days() != self.horizon_days {
+        let names = |specs: &[&FeatureSpec]| -> Vec<String> {
+            specs.iter().map(|s| s.name.to_owned()).collect()
+        };
+        let program = names(builder.specs());
+        let companion_matches = match (&self.companion, builder.companion()) {
+            (None, None) => true,
+            (Some(c), Some((h, specs))) => c.horizon_days == h && c.features == names(specs),
+            _ => false,
+        };
+        if program != self.features
+            || builder.horizon_days() != self.horizon_days
+            || !companion_matches
+        {
             return Err(ModelError::FeatureMismatch {
                 model: self.features.clone(),
                 program,
@@ -82,13 +119,14 @@ impl CanteenModel {
     }
 
     /// Predicted ratios to the reference level, and their contributions (last value = bias).
-    fn ratio_contributions(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Vec<f64>> {
+    fn ratio_contributions(
+        estimator: &Estimator,
+        rows: &[&FeatureRow],
+        cols: usize,
+    ) -> Vec<Vec<f64>> {
         match estimator {
             Estimator::Gbm { booster } => {
-                let x = ColumnMajor::from_rows(
-                    rows.iter().map(|r| r.values.as_slice()),
-                    self.features.len(),
-                );
+                let x = ColumnMajor::from_rows(rows.iter().map(|r| r.values.as_slice()), cols);
                 booster.contributions(&x)
             }
             Estimator::Linear { regressor } => rows
@@ -104,10 +142,22 @@ impl CanteenModel {
 
     /// Central forecasts only (fast path for training-time evaluation).
     pub fn predict_meals(&self, rows: &[&FeatureRow]) -> Vec<f64> {
-        let ratios = match &self.estimator {
+        let mut meals = Self::meals_of(&self.estimator, rows, self.features.len());
+        if let Some(c) = &self.companion {
+            let (with, companion_rows) = companion_rows(rows);
+            let companion = Self::meals_of(&c.estimator, &companion_rows, c.features.len());
+            for (&i, m) in with.iter().zip(companion) {
+                meals[i] = (1.0 - c.weight) * meals[i] + c.weight * m;
+            }
+        }
+        meals
+    }
+
+    fn meals_of(estimator: &Estimator, rows: &[&FeatureRow], cols: usize) -> Vec<f64> {
+        let ratios = match estimator {
             Estimator::Gbm { booster } => booster.predict(&ColumnMajor::from_rows(
                 rows.iter().map(|r| r.values.as_slice()),
-                self.features.len(),
+                cols,
             )),
             Estimator::Linear { regressor } => {
                 rows.iter().map(|r| regressor.predict(&r.values)).collect()
@@ -124,7 +174,7 @@ impl CanteenModel {
     /// (never seen in practice), the clipping shows as an adjustment to the largest contribution
     /// so that the sum stays exact.
     pub fn forecast(&self, rows: &[&FeatureRow]) -> Vec<Forecast> {
-        self.forecast_using(&self.estimator, rows)
+        self.forecast_using(&self.estimator, rows, true)
     }
 
     /// Full forecasts whose margins follow the recent needs ([`crate::recent`]).
@@ -260,12 +310,19 @@ impl CanteenModel {
                 regressor: self.fallback.clone(),
             },
             rows,
+            false,
         )
     }
 
-    fn forecast_using(&self, estimator: &Estimator, rows: &[&FeatureRow]) -> Vec<Forecast> {
-        let specs = self.specs();
-        self.ratio_contributions(estimator, rows)
+    /// Forecast meals and explanation of each row by one estimator. When the ratio had to be
+    /// clipped (never seen in practice), the clipping shows as an adjustment to the largest
+    /// contribution so that the sum stays exact.
+    fn explained(
+        estimator: &Estimator,
+        specs: &[&FeatureSpec],
+        rows: &[&FeatureRow],
+    ) -> Vec<(f64, Explanation)> {
+        Self::ratio_contributions(estimator, rows, specs.len())
             .into_iter()
             .zip(rows)
             .map(|(contributions, row)| {
@@ -275,22 +332,50 @@ impl CanteenModel {
                 let mut per_feature = per_feature.to_vec();
                 let raw: f64 = bias + per_feature.iter().sum::<f64>();
                 let clipped = raw.clamp(0.0, MAX_RATIO);
-                if clipped != raw {
-                    if let Some(largest) = per_feature
+                if clipped != raw
+                    && let Some(largest) = per_feature
                         .iter_mut()
                         .max_by(|a, b| a.abs().total_cmp(&b.abs()))
-                    {
-                        *largest += clipped - raw;
-                    }
+                {
+                    *largest += clipped - raw;
                 }
                 let explanation = Explanation::from_ratio_contributions(
-                    &specs,
+                    specs,
                     &row.values,
                     &per_feature,
                     bias,
                     row.reference_meals,
                 );
-                let forecast_meals = row.reference_meals * clipped;
+                (row.reference_meals * clipped, explanation)
+            })
+            .collect()
+    }
+
+    fn forecast_using(
+        &self,
+        estimator: &Estimator,
+        rows: &[&FeatureRow],
+        blend: bool,
+    ) -> Vec<Forecast> {
+        let specs = self.specs();
+        let mut explained = Self::explained(estimator, &specs, rows);
+        if let Some(c) = self.companion.as_ref().filter(|_| blend) {
+            let companion_specs: Vec<&FeatureSpec> =
+                c.features.iter().filter_map(|n| spec::find(n)).collect();
+            let (with, companion_rows) = companion_rows(rows);
+            let companion = Self::explained(&c.estimator, &companion_specs, &companion_rows);
+            for (&i, (meals, explanation)) in with.iter().zip(companion) {
+                let (main_meals, main) = &explained[i];
+                explained[i] = (
+                    (1.0 - c.weight) * main_meals + c.weight * meals,
+                    Explanation::blend(main, 1.0 - c.weight, &explanation, c.weight),
+                );
+            }
+        }
+        explained
+            .into_iter()
+            .zip(rows)
+            .map(|((forecast_meals, explanation), row)| {
                 let (interval_low, interval_high) = self.margin.interval(forecast_meals);
                 // An announced strike lowers the forecast, but its effect ranges from none to
                 // closing the canteen: orders do not bet on it.
@@ -326,4 +411,12 @@ impl CanteenModel {
             })
             .collect()
     }
+}
+
+/// The rows that carry a companion row: their indices, and the companion rows.
+fn companion_rows<'a>(rows: &[&'a FeatureRow]) -> (Vec<usize>, Vec<&'a FeatureRow>) {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.companion.as_deref().map(|c| (i, c)))
+        .unzip()
 }

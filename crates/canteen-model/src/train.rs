@@ -21,7 +21,7 @@ use crate::margin::{
     select_margin, spread_scales,
 };
 use crate::metrics::{DEFAULT_SPARE_MEALS, Metrics, Scored};
-use crate::model::{CanteenModel, Estimator, Forecast};
+use crate::model::{CanteenModel, Companion, Estimator, Forecast};
 
 /// Which learner to fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,19 @@ pub struct TrainConfig {
     pub recent_window_days: u32,
     /// Where the training data come from, for the model card ([`nantes_sources`] by default).
     pub data_sources: Vec<DataSource>,
+    /// A second horizon whose model's forecast is blended in, equal parts ([`Companion`]);
+    /// [`default_companion_horizon`] gives the usual choice.
+    pub companion_horizon_days: Option<u32>,
+}
+
+/// The horizon whose model tempers a model of `horizon_days`: 28 days for forecasts made 1 or 2
+/// days ahead, none otherwise. Chosen on school years 2014-2015 to 2016-2017 only (1 day ahead,
+/// `prevoir backtest canteen --school-years 2014-15..2016-17 --horizon 1 --blend-horizon 28`):
+/// mean absolute error per canteen-day 9.78 → 9.42 meals pooled (city totals 323 → 294), city-wide
+/// overproduction 7.41 % → 5.77 % with 1 shortage day either way. Equal parts, the usual forecast combination,
+/// were not tuned.
+pub fn default_companion_horizon(horizon_days: u32) -> Option<u32> {
+    (horizon_days <= 2).then_some(28)
 }
 
 impl Default for TrainConfig {
@@ -78,6 +91,7 @@ impl Default for TrainConfig {
             margin_rule: None,
             recent_window_days: DEFAULT_RECENT_WINDOW_DAYS,
             data_sources: nantes_sources(),
+            companion_horizon_days: None,
         }
     }
 }
@@ -273,6 +287,32 @@ pub fn train(
     let builder = FeatureBuilder::new(data, config.horizon_days);
     let features: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
     let cols = features.len();
+    // The companion is trained as a model of its own horizon; rows to forecast carry both views.
+    let companion_builder = config
+        .companion_horizon_days
+        .map(|h| FeatureBuilder::new(data, h));
+    let forecast_builder = match config.companion_horizon_days {
+        Some(h) => builder.clone().with_companion(h),
+        None => builder.clone(),
+    };
+    let fit_companion = |before: NaiveDate| -> Result<Option<Companion>, ModelError> {
+        let Some(companion_builder) = &companion_builder else {
+            return Ok(None);
+        };
+        let names: Vec<String> = companion_builder
+            .specs()
+            .iter()
+            .map(|s| s.name.to_owned())
+            .collect();
+        let rows = training_rows(companion_builder, data, None, before);
+        let fitted = fit(&rows, config, names.len())?;
+        Ok(Some(Companion {
+            horizon_days: companion_builder.horizon_days(),
+            features: names,
+            estimator: fitted.estimator,
+            weight: 0.5,
+        }))
+    };
     let periods = validation_periods(data, until, config.validation_years);
     let rule = config
         .margin_rule
@@ -304,8 +344,9 @@ pub fn train(
             estimator: inner.estimator,
             fallback: inner.fallback,
             margin: margin.clone(),
+            companion: fit_companion(*from)?,
         };
-        let rows = evaluation_rows(&builder, data, *from, *to);
+        let rows = evaluation_rows(&forecast_builder, data, *from, *to);
         let refs: Vec<_> = rows.rows.iter().collect();
         let forecasts = probe.forecast(&refs);
         let fallback = probe.forecast_fallback(&refs);
@@ -396,6 +437,7 @@ pub fn train(
     progress.advance(1);
     let started = Instant::now();
     let fitted = fit(&rows, config, cols)?;
+    let companion = fit_companion(until)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     progress.advance(1);
     progress.finish();
@@ -413,6 +455,7 @@ pub fn train(
         rows: rows.len(),
         validation: validation.as_ref(),
         margin: &margin,
+        companion_horizon: companion.as_ref().map(|c| c.horizon_days),
     });
     Ok(TrainOutcome {
         model: CanteenModel {
@@ -422,6 +465,7 @@ pub fn train(
             estimator: fitted.estimator,
             fallback: fitted.fallback,
             margin,
+            companion,
         },
         validation,
         training_rows: rows.len(),
@@ -478,6 +522,7 @@ struct ModelCardInput<'a> {
     cutoff: NaiveDate,
     rows: usize,
     validation: Option<&'a ValidationReport>,
+    companion_horizon: Option<u32>,
     margin: &'a MarginPolicy,
 }
 
@@ -533,6 +578,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             "fallback": input.config.fallback,
             "horizon_days": h,
             "relative_margin": input.margin.relative_margin,
+            "blended_with_horizon_days": input.companion_horizon,
             "margin_rule": input.margin.rule,
             "recent_window_days": input.margin.recent_window_days,
             "margin_scale_by_day": input.margin.day_scale,
@@ -560,6 +606,10 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus), calendrier, menu, fêtes, effectifs, épidémies{}.", if h <= 2 { ", grèves annoncées" } else { "" }),
             "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
             "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
+            match input.companion_horizon {
+                Some(c) => format!("Prévision finale = moitié de la prévision à {h} jour(s) et moitié de celle d'un second modèle appris de la même façon avec les informations connues {c} jours avant (plus stable) ; les contributions des deux se combinent dans les mêmes proportions."),
+                None => "Pas de second modèle combiné à celui-ci.".into(),
+            },
             format!(
                 "Quantité à commander = prévision × (1 + {:.2} % × facteur du restaurant × facteur du type de jour), arrondie au repas supérieur ; facteurs = dispersion relative des erreurs mesurée sur les années scolaires {} (jamais sur la période évaluée). Marge choisie pour : {}. Chaque jour de ces années indique la marge qu'il aurait fallu pour que le total de la ville ne manque pas de plus de {:.0} repas ; pour la ville, la marge est celle qu'un jour sur {} dépasserait (taux de jours de manque des agents sur tous les jours d'école connus{}), lue sur une loi exponentielle ajustée aux {} jours les plus exigeants plutôt que sur un seul jour{}.",
                 100.0 * input.margin.relative_margin,

@@ -1,34 +1,21 @@
 //! The cheap path to the order bases of past days (central forecasts, explanations only on
 //! strike days) gives what the full forecasts give, on the shipped sample town.
 
-use std::path::Path;
+mod sample;
 
-use canteen_features::{DayClass, FeatureBuilder};
+use canteen_features::DayClass;
 use canteen_model::dataset::evaluation_rows;
 use chrono::NaiveDate;
 
 #[test]
 fn order_bases_and_recent_needs_match_the_full_forecasts() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data-samples/canteen");
-    let loaded = canteen_data::load(&dir).expect("sample town");
-    let cutoff = NaiveDate::from_ymd_opt(2017, 9, 4).expect("date");
+    let loaded = sample::town();
+    let cutoff = sample::cutoff();
     let last = NaiveDate::from_ymd_opt(2018, 7, 6).expect("date");
-    // One day ahead, announced strikes are features: their effect is left out of the bases.
-    let config = canteen_model::TrainConfig {
-        horizon_days: 1,
-        until: Some(cutoff),
-        spare_meals: 15.0,
-        ..canteen_model::TrainConfig::default()
-    };
-    let model = canteen_model::train::train(
-        &loaded.data,
-        &loaded.files,
-        &config,
-        &prevoir_core::progress::NoProgress,
-    )
-    .expect("training")
-    .model;
-    let builder = FeatureBuilder::new(&loaded.data, model.horizon_days);
+    // One day ahead, announced strikes are features: their effect is left out of the bases, also
+    // when blended with the 28-day companion.
+    let model = sample::one_day_model(&loaded, Some(28));
+    let builder = model.builder(&loaded.data);
     let rows = evaluation_rows(&builder, &loaded.data, cutoff, last);
     let refs: Vec<_> = rows.rows.iter().collect();
     let full = model.forecast(&refs);

@@ -122,7 +122,7 @@ impl CanteenService {
         memo_capacity: usize,
         (days_before, days_after): (i64, i64),
     ) -> Result<Self, ModelError> {
-        let builder = FeatureBuilder::new(context, model.horizon_days);
+        let builder = model.builder(context);
         model.check_builder(&builder)?;
         let provenance = Provenance::of(name, &model.card);
 
@@ -497,7 +497,7 @@ mod tests {
         )
         .expect("training")
         .model;
-        let builder = FeatureBuilder::new(&loaded.data, model.horizon_days);
+        let builder = model.builder(&loaded.data);
         let last = loaded
             .data
             .attendance
