@@ -57,6 +57,27 @@ impl From<MarginRuleArg> for MarginRule {
     }
 }
 
+/// What is fitted (train and backtest alike).
+#[derive(Debug, Clone, Args)]
+pub struct EstimatorArgs {
+    #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
+    pub learner: LearnerArg,
+    /// Blend in, equal parts, a model of the same canteen-days seen this many days ahead; 0 = none.
+    /// Default: 28 for forecasts 1–2 days ahead (the steadier 28-day forecast tempers the
+    /// day-before one), none beyond.
+    #[arg(long, value_name = "DAYS")]
+    pub blend_horizon: Option<u32>,
+}
+
+impl Default for EstimatorArgs {
+    fn default() -> Self {
+        Self {
+            learner: LearnerArg::Gbm,
+            blend_horizon: None,
+        }
+    }
+}
+
 /// How order quantities are derived from forecasts (train and backtest alike).
 #[derive(Debug, Clone, Args)]
 pub struct MarginArgs {
@@ -98,13 +119,8 @@ pub struct TrainArgs {
     /// Model directory; an existing model there is kept as a timestamped file.
     #[arg(long, default_value = "models/canteen")]
     pub out: PathBuf,
-    #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
-    pub learner: LearnerArg,
-    /// Blend in, equal parts, a model of the same canteen-days seen this many days ahead; 0 = none.
-    /// Default: 28 for forecasts 1–2 days ahead (the steadier 28-day forecast tempers the
-    /// day-before one), none beyond.
-    #[arg(long, value_name = "DAYS")]
-    pub blend_horizon: Option<u32>,
+    #[command(flatten)]
+    pub estimator: EstimatorArgs,
     #[command(flatten)]
     pub margin: MarginArgs,
 }
@@ -149,13 +165,8 @@ pub struct BacktestArgs {
     /// Directory for predictions.csv, metrics.json and report.html.
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, value_enum, default_value_t = LearnerArg::Gbm)]
-    pub learner: LearnerArg,
-    /// Blend in, equal parts, a model of the same canteen-days seen this many days ahead; 0 = none.
-    /// Default: 28 for forecasts 1–2 days ahead (the steadier 28-day forecast tempers the
-    /// day-before one), none beyond.
-    #[arg(long, value_name = "DAYS")]
-    pub blend_horizon: Option<u32>,
+    #[command(flatten)]
+    pub estimator: EstimatorArgs,
     #[command(flatten)]
     pub margin: MarginArgs,
 }
@@ -226,18 +237,17 @@ fn last_day(loaded: &Loaded) -> anyhow::Result<NaiveDate> {
 fn train_config(
     loaded: &Loaded,
     horizon_days: u32,
-    learner_arg: LearnerArg,
+    estimator: &EstimatorArgs,
     margin: &MarginArgs,
-    blend_horizon: Option<u32>,
 ) -> TrainConfig {
     TrainConfig {
         horizon_days,
-        companion_horizon_days: match blend_horizon {
+        companion_horizon_days: match estimator.blend_horizon {
             None => canteen_model::train::default_companion_horizon(horizon_days),
             Some(0) => None,
             Some(days) => Some(days),
         },
-        learner: learner(learner_arg),
+        learner: learner(estimator.learner),
         margin_rule: margin.margin_rule.map(MarginRule::from),
         spare_meals: margin.spare_meals,
         recent_window_days: margin.recent_window_days,
@@ -250,13 +260,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
     let config = TrainConfig {
         until: args.until,
-        ..train_config(
-            &loaded,
-            args.horizon,
-            args.learner,
-            &args.margin,
-            args.blend_horizon,
-        )
+        ..train_config(&loaded, args.horizon, &args.estimator, &args.margin)
     };
     let outcome = canteen_model::train::train(&loaded.data, &loaded.files, &config, &Bar::new())?;
     let cutoff = args
@@ -453,13 +457,7 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
 
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let loaded = load(&args.data)?;
-    let train = train_config(
-        &loaded,
-        args.horizon,
-        args.learner,
-        &args.margin,
-        args.blend_horizon,
-    );
+    let train = train_config(&loaded, args.horizon, &args.estimator, &args.margin);
     if let Some(range) = &args.school_years {
         return backtest_school_years(&loaded, range, train, &args.out);
     }
@@ -745,15 +743,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let cols = builder.specs().len();
     let to_xy = |rows: &canteen_model::dataset::LabelledRows| {
         let x = ColumnMajor::from_rows(rows.rows.iter().map(|r| r.values.as_slice()), cols);
-        let y: Vec<f64> = rows
-            .rows
-            .iter()
-            .zip(&rows.actual)
-            .map(|(r, a)| {
-                (a.unwrap_or(0.0) / r.reference_meals).clamp(0.0, canteen_model::dataset::MAX_RATIO)
-            })
-            .collect();
-        let w: Vec<f64> = rows.rows.iter().map(|r| r.reference_meals).collect();
+        let (y, w) = rows.targets();
         (x, y, w)
     };
     let (x, y, w) = to_xy(&train_rows);

@@ -33,8 +33,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         school_years: None,
         horizon: 28,
         out: canteen_out.clone(),
-        learner: canteen_model::LearnerArg::Gbm,
-        blend_horizon: None,
+        estimator: canteen_model::EstimatorArgs::default(),
         // A town of ~1,000 meals a day: spare meals in proportion to Nantes' 180 for ~14,000.
         margin: canteen_model::MarginArgs {
             spare_meals: 15.0,

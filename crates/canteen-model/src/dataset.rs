@@ -26,6 +26,20 @@ impl LabelledRows {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+
+    /// What a model learns from these rows: the ratio of meals served to the usual level,
+    /// clipped to [0, [`MAX_RATIO`]] (unknown actual = 0), and each row's weight, its usual level,
+    /// so that the loss counts meals, not canteens.
+    pub fn targets(&self) -> (Vec<f64>, Vec<f64>) {
+        self.rows
+            .iter()
+            .zip(&self.actual)
+            .map(|(row, actual)| {
+                let ratio = actual.unwrap_or(0.0) / row.reference_meals;
+                (ratio.clamp(0.0, MAX_RATIO), row.reference_meals)
+            })
+            .unzip()
+    }
 }
 
 /// Ratio targets are clipped to this range: beyond it a row is a data error, not a pattern.

@@ -13,7 +13,7 @@ use prevoir_core::fingerprint::{FileFingerprint, combined_fingerprint};
 use prevoir_core::progress::Progress;
 
 use crate::ModelError;
-use crate::dataset::{LabelledRows, MAX_RATIO, evaluation_rows, training_rows};
+use crate::dataset::{LabelledRows, evaluation_rows, training_rows};
 use crate::gbm::{ColumnMajor, GbmParams};
 use crate::linear::{LinearParams, LinearRegressor};
 use crate::margin::{
@@ -151,23 +151,11 @@ struct Fitted {
     fallback: LinearRegressor,
 }
 
-fn targets(rows: &LabelledRows) -> (Vec<f64>, Vec<f64>) {
-    rows.rows
-        .iter()
-        .zip(&rows.actual)
-        .map(|(row, actual)| {
-            let ratio = actual.unwrap_or(0.0) / row.reference_meals;
-            // Weighting by the level makes the loss count meals, not canteens.
-            (ratio.clamp(0.0, MAX_RATIO), row.reference_meals)
-        })
-        .unzip()
-}
-
 fn fit(rows: &LabelledRows, config: &TrainConfig, cols: usize) -> Result<Fitted, ModelError> {
     if rows.is_empty() {
         return Err(ModelError::NoTrainingData);
     }
-    let (y, weights) = targets(rows);
+    let (y, weights) = rows.targets();
     let slices: Vec<&[f64]> = rows.rows.iter().map(|r| r.values.as_slice()).collect();
     let fallback = config.fallback.fit(&slices, &y)?;
     let estimator = match &config.learner {
