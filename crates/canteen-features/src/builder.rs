@@ -135,6 +135,11 @@ fn service_weekdays(data: &CanteenData) -> [bool; 7] {
     usual
 }
 
+/// The last day whose information is known `horizon_days` before `date`.
+fn cutoff_at(date: NaiveDate, horizon_days: u32) -> NaiveDate {
+    date - Duration::days(i64::from(horizon_days))
+}
+
 /// Caps for day counts, so that trees see the same scale everywhere.
 const DAY_CAP: i64 = 60;
 
@@ -228,7 +233,7 @@ impl FeatureBuilder {
 
     /// The information cut-off for a forecast of `date`.
     pub fn cutoff(&self, date: NaiveDate) -> NaiveDate {
-        date - Duration::days(i64::from(self.horizon_days))
+        cutoff_at(date, self.horizon_days)
     }
 
     /// The feature row of `canteen` on `date`, with what the data set knows.
@@ -267,7 +272,7 @@ impl FeatureBuilder {
             .kinds
             .get(canteen)
             .ok_or_else(|| FeatureError::UnknownCanteen(canteen.to_owned()))?;
-        let cutoff = date - Duration::days(i64::from(horizon_days));
+        let cutoff = cutoff_at(date, horizon_days);
         let history = self.history.canteen(canteen);
         let school_year = self.calendar.school_year_label(date);
         let pupils = self
@@ -312,15 +317,7 @@ impl FeatureBuilder {
         // The same place in last year's calendar, relative to that day's own usual level.
         let aligned = self.calendar.aligned_last_year(date).unwrap_or(ly_date);
         let aligned_reference = history
-            .and_then(|h| {
-                h.same_weekday_mean(
-                    aligned,
-                    aligned - Duration::days(i64::from(horizon_days)),
-                    4,
-                    2,
-                    120,
-                )
-            })
+            .and_then(|h| h.same_weekday_mean(aligned, cutoff_at(aligned, horizon_days), 4, 2, 120))
             .map(|(m, _)| m);
         let ly_same_day = history.and_then(|h| h.window_mean(aligned, aligned, cutoff));
         let ly_season = history.and_then(|h| {

@@ -279,10 +279,10 @@ pub fn train(
     let companion_builder = config
         .companion_horizon_days
         .map(|h| FeatureBuilder::new(data, h));
-    let forecast_builder = match config.companion_horizon_days {
-        Some(h) => builder.clone().with_companion(h),
-        None => builder.clone(),
-    };
+    let with_companion = config
+        .companion_horizon_days
+        .map(|h| builder.clone().with_companion(h));
+    let forecast_builder = with_companion.as_ref().unwrap_or(&builder);
     let fit_companion = |before: NaiveDate| -> Result<Option<Companion>, ModelError> {
         let Some(companion_builder) = &companion_builder else {
             return Ok(None);
@@ -334,7 +334,7 @@ pub fn train(
             margin: margin.clone(),
             companion: fit_companion(*from)?,
         };
-        let rows = evaluation_rows(&forecast_builder, data, *from, *to);
+        let rows = evaluation_rows(forecast_builder, data, *from, *to);
         let refs: Vec<_> = rows.rows.iter().collect();
         let forecasts = probe.forecast(&refs);
         let fallback = probe.forecast_fallback(&refs);
