@@ -23,7 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::robust_sd;
-use crate::detector::segment_starts;
+use crate::detector::WindowMeans;
 
 /// Settings of the confirmation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,49 +63,15 @@ pub struct Confirmation {
     pub threshold_m3h: f64,
 }
 
-/// Prefix sums of a series with the count of finite values, for window means in O(1).
-pub struct WindowMeans {
-    sum: Vec<f64>,
-    count: Vec<usize>,
-    segment: Vec<usize>,
-}
-
 impl WindowMeans {
-    pub fn new(series: &[f64], breaks: &[usize]) -> Self {
-        let n = series.len();
-        let mut sum = vec![0.0; n + 1];
-        let mut count = vec![0usize; n + 1];
-        for t in 0..n {
-            let ok = series[t].is_finite();
-            sum[t + 1] = sum[t] + if ok { series[t] } else { 0.0 };
-            count[t + 1] = count[t] + ok as usize;
-        }
-        Self {
-            sum,
-            count,
-            segment: segment_starts(n, breaks),
-        }
-    }
-
-    /// Mean over `[a, b)`; `NaN` with less than half the values.
-    fn mean(&self, a: usize, b: usize) -> f64 {
-        let c = self.count[b] - self.count[a];
-        if c == 0 || c * 2 < b - a {
-            f64::NAN
-        } else {
-            (self.sum[b] - self.sum[a]) / c as f64
-        }
-    }
-
     /// Excess of the steps `[change, now]` over the `reference` steps before `change`, minus the
     /// same one `week` earlier (m³/h); `NaN` when the windows would reach before the start or
     /// across a break.
     pub fn excess(&self, change: usize, now: usize, reference: usize, week: usize) -> f64 {
-        let n = self.segment.len();
-        if now < change || now >= n || change < reference + week {
+        if now < change || now >= self.len() || change < reference + week {
             return f64::NAN;
         }
-        if self.segment[now] > change - reference - week {
+        if self.segment_start(now) > change - reference - week {
             return f64::NAN;
         }
         let b = now + 1;

@@ -98,42 +98,73 @@ pub fn segment_starts(n: usize, breaks: &[usize]) -> Vec<usize> {
     out
 }
 
+/// Prefix sums of a series with the count of finite values, for window means in O(1), and the
+/// segment (between breaks) of each step.
+pub struct WindowMeans {
+    sum: Vec<f64>,
+    count: Vec<usize>,
+    segment: Vec<usize>,
+}
+
+impl WindowMeans {
+    pub fn new(series: &[f64], breaks: &[usize]) -> Self {
+        let n = series.len();
+        let mut sum = vec![0.0; n + 1];
+        let mut count = vec![0usize; n + 1];
+        for t in 0..n {
+            let ok = series[t].is_finite();
+            sum[t + 1] = sum[t] + if ok { series[t] } else { 0.0 };
+            count[t + 1] = count[t] + ok as usize;
+        }
+        Self {
+            sum,
+            count,
+            segment: segment_starts(n, breaks),
+        }
+    }
+
+    /// Steps in the series.
+    pub fn len(&self) -> usize {
+        self.segment.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segment.is_empty()
+    }
+
+    /// Start of the segment holding step `t` ([`segment_starts`]).
+    pub fn segment_start(&self, t: usize) -> usize {
+        self.segment[t]
+    }
+
+    /// Mean over `[a, b)`; `NaN` with less than half the values.
+    pub fn mean(&self, a: usize, b: usize) -> f64 {
+        let c = self.count[b] - self.count[a];
+        if c == 0 || c * 2 < b - a {
+            f64::NAN
+        } else {
+            (self.sum[b] - self.sum[a]) / c as f64
+        }
+    }
+}
+
 /// The two statistics of one residual series; `NaN` where less than half a window is available or
 /// a window would reach back across a break.
 pub fn statistics(residual: &[f64], p: &DetectorParams, breaks: &[usize]) -> (Vec<f64>, Vec<f64>) {
-    let n = residual.len();
-    let segment = segment_starts(n, breaks);
-    let mut sum = vec![0.0; n + 1];
-    let mut count = vec![0usize; n + 1];
-    for t in 0..n {
-        let ok = residual[t].is_finite();
-        sum[t + 1] = sum[t] + if ok { residual[t] } else { 0.0 };
-        count[t + 1] = count[t] + ok as usize;
-    }
-    let mean = |a: usize, b: usize, need: usize| -> f64 {
-        let c = count[b] - count[a];
-        if c * 2 < need.max(1) {
-            f64::NAN
-        } else {
-            (sum[b] - sum[a]) / c as f64
-        }
-    };
+    let means = WindowMeans::new(residual, breaks);
+    let n = means.len();
     let mut step = vec![f64::NAN; n];
     let mut level = vec![f64::NAN; n];
     for t in 0..n {
         let b = t + 1;
-        let from = segment[t];
+        let from = means.segment_start(t);
         if b >= from + p.step_steps + p.reference_steps {
-            let recent = mean(b - p.step_steps, b, p.step_steps);
-            let before = mean(
-                b - p.step_steps - p.reference_steps,
-                b - p.step_steps,
-                p.reference_steps,
-            );
+            let recent = means.mean(b - p.step_steps, b);
+            let before = means.mean(b - p.step_steps - p.reference_steps, b - p.step_steps);
             step[t] = recent - before;
         }
         if b >= from + p.level_steps {
-            level[t] = mean(b - p.level_steps, b, p.level_steps);
+            level[t] = means.mean(b - p.level_steps, b);
         }
     }
     (step, level)

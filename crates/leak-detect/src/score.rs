@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::LeakError;
 use crate::balance::{FlowEstimate, estimate_flow};
-use crate::confirm::{BalanceConfirmation, Confirmation, WindowMeans};
+use crate::confirm::{BalanceConfirmation, Confirmation};
+use crate::detector::WindowMeans;
 use crate::detector::{Trigger, run_area, statistics};
 use crate::localise::{RankedPipe, rank};
 use crate::model::LeakModel;
