@@ -591,7 +591,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         operations: vec![
             "Lecture et validation des fichiers ouverts (fréquentation, menus, calendriers, effectifs, épidémies) ; chaque réparation est comptée.".into(),
             "Rattachement des sites de fréquentation aux restaurants et somme des demi-lignes.".into(),
-            format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus), calendrier, menu, fêtes, effectifs, épidémies{}.", if h <= 2 { ", grèves annoncées" } else { "" }),
+            format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus, hors jours à moins de {:.0} % de leur médiane), calendrier, menu, fêtes, effectifs, épidémies{}.", 100.0 * canteen_features::history::LOW_DAY_SHARE, if h <= 2 { ", grèves annoncées" } else { "" }),
             "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
             "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
             match input.companion_horizon {
