@@ -339,7 +339,7 @@ pub fn tail_level(needs: &[f64], rate: f64) -> f64 {
 }
 
 /// For each city-wide day of `rows`, the smallest margin (to 0.01 %, at most 100 %) that keeps its
-/// total shortfall within the spare meals, by date.
+/// total shortfall within the spare meals ([`day_need`]), by date.
 pub fn city_needs(rows: &[Evaluated], spare_meals: f64) -> Vec<(chrono::NaiveDate, f64)> {
     let mut by_day: BTreeMap<chrono::NaiveDate, Vec<&Evaluated>> = BTreeMap::new();
     for r in rows {
@@ -348,33 +348,43 @@ pub fn city_needs(rows: &[Evaluated], spare_meals: f64) -> Vec<(chrono::NaiveDat
     by_day
         .into_iter()
         .map(|(day, rows)| {
-            let actual: f64 = rows.iter().map(|r| r.actual).sum();
-            let enough = |m: f64| {
-                rows.iter()
-                    .map(|r| scaled_quantity(r.forecast, m, r.scale))
-                    .sum::<f64>()
-                    + spare_meals
-                    >= actual
-            };
-            if enough(0.0) {
-                return (day, 0.0);
-            }
-            // Orders grow with the margin: bisect on hundredths of a percent.
-            let (mut lo, mut hi) = (0_u32, 10_000_u32);
-            if !enough(1.0) {
-                return (day, 1.0);
-            }
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2;
-                if enough(f64::from(mid) / 10_000.0) {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            (day, f64::from(hi) / 10_000.0)
+            let orders: Vec<(f64, f64)> = rows.iter().map(|r| (r.forecast, r.scale)).collect();
+            let served: f64 = rows.iter().map(|r| r.actual).sum();
+            (day, day_need(&orders, served, spare_meals, 1.0))
         })
         .collect()
+}
+
+/// The smallest margin, to 0.01 % and at most `max_level`, at which one city-wide day's orders
+/// (each canteen's `(basis, scale)`, ordered as [`scaled_quantity`]) plus the spare meals cover
+/// the `served` meals; `max_level` when none does.
+pub fn day_need(orders: &[(f64, f64)], served: f64, spare_meals: f64, max_level: f64) -> f64 {
+    let enough = |m: f64| {
+        orders
+            .iter()
+            .map(|&(basis, scale)| scaled_quantity(basis, m, scale))
+            .sum::<f64>()
+            + spare_meals
+            >= served
+    };
+    if enough(0.0) {
+        return 0.0;
+    }
+    let top = (max_level * 10_000.0).round().max(1.0) as u32;
+    if !enough(f64::from(top) / 10_000.0) {
+        return max_level;
+    }
+    // Orders grow with the margin: bisect on hundredths of a percent.
+    let (mut lo, mut hi) = (0_u32, top);
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if enough(f64::from(mid) / 10_000.0) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    f64::from(hi) / 10_000.0
 }
 
 /// The margin chosen on validation rows, and why.
