@@ -142,8 +142,13 @@ impl CanteenModel {
 
     /// Central forecasts only (fast path for training-time evaluation).
     pub fn predict_meals(&self, rows: &[&FeatureRow]) -> Vec<f64> {
-        let mut meals = Self::meals_of(&self.estimator, rows, self.features.len());
-        if let Some(c) = &self.companion {
+        self.central_meals(&self.estimator, rows, true)
+    }
+
+    /// Central forecasts of `rows` by `estimator`, blended with the companion's when `blend`.
+    fn central_meals(&self, estimator: &Estimator, rows: &[&FeatureRow], blend: bool) -> Vec<f64> {
+        let mut meals = Self::meals_of(estimator, rows, self.features.len());
+        if let Some(c) = self.companion.as_ref().filter(|_| blend) {
             let (with, companion_rows) = companion_rows(rows);
             let companion = Self::meals_of(&c.estimator, &companion_rows, c.features.len());
             for (&i, m) in with.iter().zip(companion) {
@@ -151,6 +156,42 @@ impl CanteenModel {
             }
         }
         meals
+    }
+
+    /// For each row with an announced strike (or strike menu): its index and the central
+    /// forecast of the same canteen-day with the strike features at their ordinary-day value (0),
+    /// which orders are based on. A strike's effect ranges from none to closing the canteen, and
+    /// leaving the whole of it out takes this second forecast: in the trees it also acts through
+    /// other features (interactions), so removing only the strike features' contributions leaves
+    /// part of the bet in.
+    fn strike_free_meals(
+        &self,
+        estimator: &Estimator,
+        rows: &[&FeatureRow],
+        blend: bool,
+    ) -> Vec<(usize, f64)> {
+        let struck: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].day_class == DayClass::Strike)
+            .collect();
+        if struck.is_empty() {
+            return Vec::new();
+        }
+        let plain: Vec<FeatureRow> = struck
+            .iter()
+            .map(|&i| {
+                let mut row = rows[i].clone();
+                clear_strike_features(&mut row.values, &self.features);
+                if let (Some(c), Some(companion)) = (&self.companion, row.companion.as_mut()) {
+                    clear_strike_features(&mut companion.values, &c.features);
+                }
+                row
+            })
+            .collect();
+        let refs: Vec<&FeatureRow> = plain.iter().collect();
+        struck
+            .into_iter()
+            .zip(self.central_meals(estimator, &refs, blend))
+            .collect()
     }
 
     fn meals_of(estimator: &Estimator, rows: &[&FeatureRow], cols: usize) -> Vec<f64> {
@@ -235,19 +276,13 @@ impl CanteenModel {
         )
     }
 
-    /// The order basis of each row: the central forecast, without an announced strike's effect
-    /// on strike days. Explanations are computed only for those days (the rest need no
-    /// contributions), which makes a 90-day window of bases cheap.
+    /// The order basis of each row: the central forecast, or on a day with an announced strike the
+    /// forecast without the announcement ([`Self::strike_free_meals`]). No explanation is
+    /// computed, which makes a 90-day window of bases cheap.
     pub fn order_bases(&self, rows: &[&FeatureRow]) -> Vec<f64> {
         let mut bases = self.predict_meals(rows);
-        let strike_days: Vec<usize> = (0..rows.len())
-            .filter(|&i| rows[i].day_class == DayClass::Strike)
-            .collect();
-        if !strike_days.is_empty() {
-            let strike_rows: Vec<&FeatureRow> = strike_days.iter().map(|&i| rows[i]).collect();
-            for (&i, forecast) in strike_days.iter().zip(self.forecast(&strike_rows)) {
-                bases[i] = forecast.order_basis_meals;
-            }
+        for (i, meals) in self.strike_free_meals(&self.estimator, rows, true) {
+            bases[i] = meals;
         }
         bases
     }
@@ -372,24 +407,19 @@ impl CanteenModel {
                 );
             }
         }
+        let mut bases: Vec<Option<f64>> = vec![None; rows.len()];
+        for (i, meals) in self.strike_free_meals(estimator, rows, blend) {
+            bases[i] = Some(meals);
+        }
         explained
             .into_iter()
             .zip(rows)
-            .map(|((forecast_meals, explanation), row)| {
+            .zip(bases)
+            .map(|(((forecast_meals, explanation), row), basis)| {
                 let (interval_low, interval_high) = self.margin.interval(forecast_meals);
                 // An announced strike lowers the forecast, but its effect ranges from none to
                 // closing the canteen: orders do not bet on it.
-                let strike_meals: f64 = if row.day_class == DayClass::Strike {
-                    explanation
-                        .contributions
-                        .iter()
-                        .filter(|c| c.group == FactorGroup::Strikes)
-                        .map(|c| c.meals)
-                        .sum()
-                } else {
-                    0.0
-                };
-                let order_basis_meals = (forecast_meals - strike_meals).max(0.0);
+                let order_basis_meals = basis.unwrap_or(forecast_meals);
                 Forecast {
                     canteen: row.canteen.clone(),
                     date: row.date,
@@ -419,4 +449,14 @@ fn companion_rows<'a>(rows: &[&'a FeatureRow]) -> (Vec<usize>, Vec<&'a FeatureRo
         .enumerate()
         .filter_map(|(i, r)| r.companion.as_deref().map(|c| (i, c)))
         .unzip()
+}
+
+/// Sets the strike features (announcement, emergency menu) of `values`, named by `names`, to
+/// their ordinary-day value.
+fn clear_strike_features(values: &mut [f64], names: &[String]) {
+    for (value, name) in values.iter_mut().zip(names) {
+        if spec::find(name).is_some_and(|s| s.group == FactorGroup::Strikes) {
+            *value = 0.0;
+        }
+    }
 }

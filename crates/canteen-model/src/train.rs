@@ -615,6 +615,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             ),
         ]
         .into_iter()
+        .chain((h <= 2).then(|| "Jour de grève annoncée (ou de menu de dépannage) : la prévision publiée en tient compte, mais la quantité à commander part de la prévision du même jour sans l'annonce, car l'effet d'une grève va de nul à la fermeture du restaurant.".to_owned()))
         .chain((input.margin.recent_window_days > 0).then(|| format!(
             "En service, chaque jour postérieur à l'apprentissage dont les repas servis sont connus indique la marge qu'il aurait fallu pour que le total de la ville ne manque pas de plus de {:.0} repas ; une commande utilise la plus grande de la marge choisie et des marges nécessaires aux jours connus au moment de la commande ({h} jour(s) avant) sur les {} jours précédents.",
             input.margin.spare_meals,
