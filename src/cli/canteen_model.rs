@@ -431,9 +431,9 @@ pub fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
         );
         if f.order_basis_meals != f.forecast_meals {
             println!(
-                "order basis {:.1}: the forecast without the announced strike's effect ({:+.1}), whose size varies from none to a closure",
+                "order basis {:.1}: the model's forecast of this day with no strike announced ({:+.1} meals), since a strike's effect varies from none to a closure",
                 f.order_basis_meals,
-                f.forecast_meals - f.order_basis_meals
+                f.order_basis_meals - f.forecast_meals
             );
         }
         let level = f

@@ -120,7 +120,8 @@ pub struct ForecastAnswer {
     pub school_day: bool,
     /// Central forecast of meals served.
     pub forecast_meals: f64,
-    /// What the order is based on: the forecast without the effect of an announced strike.
+    /// What the order is based on: the forecast, or on a day with an announced strike the model's
+    /// forecast of the same day with no strike announced.
     pub order_basis_meals: f64,
     /// Meals to order or cook: order basis plus the safety margin, rounded up.
     pub order_quantity: f64,
