@@ -75,8 +75,8 @@ pub struct OrderLevel {
 impl RecentNeeds {
     /// The needs of the days of `orders` (rows grouped by date), each day on its own: the
     /// smallest level whose city-wide total is short by at most `spare_meals` ([`day_need`]),
-    /// rounded up to a multiple of [`RAISE_STEP`] and at most [`MAX_RAISED_LEVEL`]. `chosen` is the level chosen
-    /// on validation, to report the shortfall it left.
+    /// rounded up to a multiple of [`RAISE_STEP`] and at most [`MAX_RAISED_LEVEL`]. `chosen` is
+    /// the level chosen on validation, to report the shortfall it left.
     pub fn from_orders(orders: &[PastOrder], spare_meals: f64, chosen: f64) -> Self {
         let mut days: BTreeMap<NaiveDate, Vec<&PastOrder>> = BTreeMap::new();
         for order in orders
