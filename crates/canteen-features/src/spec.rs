@@ -395,6 +395,16 @@ pub fn find(name: &str) -> Option<&'static FeatureSpec> {
     CATALOGUE.iter().find(|f| f.name == name)
 }
 
+/// The names of `specs`, in order: how a model records its feature columns.
+pub fn names(specs: &[&FeatureSpec]) -> Vec<String> {
+    specs.iter().map(|s| s.name.to_owned()).collect()
+}
+
+/// The specs of the features named `names`, in order (unknown names are skipped).
+pub fn by_names(names: &[String]) -> Vec<&'static FeatureSpec> {
+    names.iter().filter_map(|n| find(n)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,13 @@ pub struct Companion {
     pub weight: f64,
 }
 
+impl Companion {
+    /// The blend of the main model's `main` and this companion's `own` forecast.
+    pub fn blend(&self, main: f64, own: f64) -> f64 {
+        (1.0 - self.weight) * main + self.weight * own
+    }
+}
+
 /// A canteen-day forecast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
@@ -82,7 +89,7 @@ pub struct CanteenModel {
 impl CanteenModel {
     /// The feature specs, in column order.
     pub fn specs(&self) -> Vec<&'static FeatureSpec> {
-        self.features.iter().filter_map(|n| spec::find(n)).collect()
+        spec::by_names(&self.features)
     }
 
     /// The feature builder this model reads its rows from: its horizon, and its companion's.
@@ -96,13 +103,10 @@ impl CanteenModel {
 
     /// Checks that `builder` computes exactly this model's features (and its companion's).
     pub fn check_builder(&self, builder: &FeatureBuilder) -> Result<(), ModelError> {
-        let names = |specs: &[&FeatureSpec]| -> Vec<String> {
-            specs.iter().map(|s| s.name.to_owned()).collect()
-        };
-        let program = names(builder.specs());
+        let program = spec::names(builder.specs());
         let companion_matches = match (&self.companion, builder.companion()) {
             (None, None) => true,
-            (Some(c), Some((h, specs))) => c.horizon_days == h && c.features == names(specs),
+            (Some(c), Some((h, specs))) => c.horizon_days == h && c.features == spec::names(specs),
             _ => false,
         };
         if program != self.features
@@ -152,7 +156,7 @@ impl CanteenModel {
             let (with, companion_rows) = companion_rows(rows);
             let companion = Self::meals_of(&c.estimator, &companion_rows, c.features.len());
             for (&i, m) in with.iter().zip(companion) {
-                meals[i] = (1.0 - c.weight) * meals[i] + c.weight * m;
+                meals[i] = c.blend(meals[i], m);
             }
         }
         meals
@@ -395,14 +399,13 @@ impl CanteenModel {
         let specs = self.specs();
         let mut explained = Self::explained(estimator, &specs, rows);
         if let Some(c) = self.companion.as_ref().filter(|_| blend) {
-            let companion_specs: Vec<&FeatureSpec> =
-                c.features.iter().filter_map(|n| spec::find(n)).collect();
+            let companion_specs = spec::by_names(&c.features);
             let (with, companion_rows) = companion_rows(rows);
             let companion = Self::explained(&c.estimator, &companion_specs, &companion_rows);
             for (&i, (meals, explanation)) in with.iter().zip(companion) {
                 let (main_meals, main) = &explained[i];
                 explained[i] = (
-                    (1.0 - c.weight) * main_meals + c.weight * meals,
+                    c.blend(*main_meals, meals),
                     Explanation::blend(main, 1.0 - c.weight, &explanation, c.weight),
                 );
             }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 use canteen_data::CanteenData;
-use canteen_features::{DayClass, FeatureBuilder};
+use canteen_features::{DayClass, FeatureBuilder, spec};
 use prevoir_core::card::{DataSource, FeatureCard, ModelCard};
 use prevoir_core::fingerprint::{FileFingerprint, combined_fingerprint};
 use prevoir_core::progress::Progress;
@@ -273,7 +273,7 @@ pub fn train(
         .ok_or(ModelError::NoTrainingData)?;
     let until = config.until.unwrap_or(last_day + Duration::days(1));
     let builder = FeatureBuilder::new(data, config.horizon_days);
-    let features: Vec<String> = builder.specs().iter().map(|s| s.name.to_owned()).collect();
+    let features = spec::names(builder.specs());
     let cols = features.len();
     // The companion is trained as a model of its own horizon; rows to forecast carry both views.
     let companion_builder = config
@@ -287,11 +287,7 @@ pub fn train(
         let Some(companion_builder) = &companion_builder else {
             return Ok(None);
         };
-        let names: Vec<String> = companion_builder
-            .specs()
-            .iter()
-            .map(|s| s.name.to_owned())
-            .collect();
+        let names = spec::names(companion_builder.specs());
         let rows = training_rows(companion_builder, data, None, before);
         let fitted = fit(&rows, config, names.len())?;
         Ok(Some(Companion {
