@@ -1,14 +1,21 @@
-//! Fast exact TreeSHAP for the boosted trees: each forecast's contributions, computed with the
-//! polynomial-time algorithm of Lundberg, Erion & Lee (2018, "Consistent individualized feature
-//! attribution for tree ensembles", Algorithm 2), the one `shap` and LightGBM implement.
+//! Fast exact TreeSHAP for the boosted trees: each forecast's contributions, the path-dependent
+//! Shapley values of Lundberg, Erion & Lee (2018, "Consistent individualized feature attribution
+//! for tree ensembles"), the ones `shap` and LightGBM compute.
 //!
 //! Why not forust's own `predict_contributions(Shapley)`: it computes the same values, but in
 //! `f32`, allocating a path list at every node, which costs milliseconds per forecast. Here the
-//! trees are compiled once into flat arrays and every row reuses one path buffer, in `f64`; the
-//! result matches forust's to float precision (see the tests) and adds up exactly: the bias (the
-//! expected prediction) plus the contributions equals the prediction.
+//! trees are compiled once into flat arrays, in `f64`, and each tree's leaves get lookup tables
+//! ([`leaf_tables`]) so that a row costs a few table reads per leaf; trees too deep for tables use
+//! the paper's Algorithm 2 (polynomial time, one reused path buffer), which is also the reference
+//! the tables are tested against. The result matches forust's to float precision (see the tests)
+//! and adds up exactly: the bias (the expected prediction) plus the contributions equals the
+//! prediction.
 
 use forust_ml::GradientBooster;
+
+mod leaf_tables;
+
+use leaf_tables::LeafTables;
 
 /// A node of a compiled tree. Leaves have no children.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +120,8 @@ pub struct CompiledTrees {
     /// base score + Σ trees' expected values: the bias of every explanation.
     expected: f64,
     trees: Vec<Tree>,
+    /// Each tree's lookup tables ([`leaf_tables`]); `None` for a tree too deep to tabulate.
+    tables: Vec<Option<LeafTables>>,
     max_depth: usize,
 }
 
@@ -142,12 +151,18 @@ impl CompiledTrees {
             })
             .filter(|t| !t.nodes.is_empty())
             .collect();
-        let expected = booster.base_score + trees.iter().map(|t| t.expected_value(0)).sum::<f64>();
+        Self::new(booster.base_score, trees)
+    }
+
+    fn new(base_score: f64, trees: Vec<Tree>) -> Self {
+        let expected = base_score + trees.iter().map(|t| t.expected_value(0)).sum::<f64>();
         let max_depth = trees.iter().map(|t| t.depth(0)).max().unwrap_or(0);
+        let tables = trees.iter().map(LeafTables::build).collect();
         Self {
-            base_score: booster.base_score,
+            base_score,
             expected,
             trees,
+            tables,
             max_depth,
         }
     }
@@ -165,12 +180,26 @@ impl CompiledTrees {
     /// [`CompiledTrees::expected_value`]. `phi` must have `row.len()` elements and is overwritten.
     pub fn contributions(&self, row: &[f64], phi: &mut [f64]) {
         phi.iter_mut().for_each(|p| *p = 0.0);
+        let nodes = self.trees.iter().map(|t| t.nodes.len()).max().unwrap_or(0);
+        let mut directions = vec![0; nodes];
+        let mut path = Vec::new();
+        for (tree, tables) in self.trees.iter().zip(&self.tables) {
+            match tables {
+                Some(tables) => {
+                    tables.add_contributions(tree, row, phi, &mut directions[..tree.nodes.len()])
+                }
+                None => self.recurse_tree(tree, row, phi, &mut path),
+            }
+        }
+    }
+
+    /// Algorithm 2 of Lundberg et al. on one tree: the reference, and the fallback for trees too
+    /// deep to tabulate.
+    fn recurse_tree(&self, tree: &Tree, row: &[f64], phi: &mut [f64], path: &mut Vec<PathElement>) {
         // Each level of the recursion keeps its own copy of the path, one after the other.
         let depth = self.max_depth + 2;
-        let mut path = vec![PathElement::default(); depth * (depth + 1) / 2];
-        for tree in &self.trees {
-            recurse(tree, row, phi, 0, 0, &mut path, 0, 1.0, 1.0, ROOT_FEATURE);
-        }
+        path.resize(depth * (depth + 1) / 2, PathElement::default());
+        recurse(tree, row, phi, 0, 0, path, 0, 1.0, 1.0, ROOT_FEATURE);
     }
 }
 
@@ -375,11 +404,9 @@ mod tests {
     #[test]
     fn a_stump_gives_its_split_feature_everything() {
         // One tree: x0 < 1 → 0 (cover 3), else 10 (cover 1); expected 2.5.
-        let compiled = CompiledTrees {
-            base_score: 0.0,
-            expected: 2.5,
-            max_depth: 1,
-            trees: vec![Tree {
+        let compiled = CompiledTrees::new(
+            0.0,
+            vec![Tree {
                 nodes: vec![
                     Node {
                         feature: 0,
@@ -413,12 +440,159 @@ mod tests {
                     },
                 ],
             }],
-        };
-        assert_eq!(compiled.trees[0].expected_value(0), 2.5);
+        );
+        assert_eq!(compiled.expected_value(), 2.5);
         let mut phi = vec![0.0; 2];
         compiled.contributions(&[5.0, 7.0], &mut phi);
         assert_eq!(phi, vec![7.5, 0.0]);
         compiled.contributions(&[0.0, 7.0], &mut phi);
         assert_eq!(phi, vec![-2.5, 0.0]);
+    }
+
+    /// Contributions by Algorithm 2 alone, tree by tree.
+    fn recursive(compiled: &CompiledTrees, row: &[f64]) -> Vec<f64> {
+        let mut phi = vec![0.0; row.len()];
+        let mut path = Vec::new();
+        for tree in &compiled.trees {
+            compiled.recurse_tree(tree, row, &mut phi, &mut path);
+        }
+        phi
+    }
+
+    fn assert_close(fast: &[f64], reference: &[f64], what: &str) {
+        for (j, (a, b)) in fast.iter().zip(reference).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-10 * (1.0 + b.abs()),
+                "{what}, feature {j}: tables {a} vs recursion {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_the_recursion_on_a_fitted_model() {
+        let (rows, y) = data();
+        let x = ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 4);
+        let params = GbmParams {
+            iterations: 40,
+            max_depth: 6,
+            min_leaf_weight: 1.0,
+            learning_rate: 0.3,
+            ..GbmParams::default()
+        };
+        let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        let compiled = CompiledTrees::from_booster(model.booster());
+        assert!(compiled.tables.iter().all(Option::is_some));
+        // Deep trees test the same feature twice on a path: those leaves merge them.
+        let mut phi = vec![0.0; 4];
+        for (i, row) in rows.iter().enumerate() {
+            compiled.contributions(row, &mut phi);
+            assert_close(&phi, &recursive(&compiled, row), &format!("row {i}"));
+        }
+    }
+
+    /// x0 < 2 ? (x1 < 5 ? (x0 < 1 ? 1 : 2) : 3) : 4, missing x0 at the root on a third branch
+    /// (leaf 5), missing x1 going right: a path testing x0 twice, and a three-way node.
+    fn twice_and_three_way() -> CompiledTrees {
+        let split = |feature, threshold, left, right, missing, cover| Node {
+            feature,
+            threshold,
+            left,
+            right,
+            missing,
+            is_leaf: false,
+            value: 0.0,
+            cover,
+        };
+        let leaf = |value, cover| Node {
+            feature: 0,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            missing: 0,
+            is_leaf: true,
+            value,
+            cover,
+        };
+        CompiledTrees::new(
+            0.5,
+            vec![Tree {
+                nodes: vec![
+                    split(0, 2.0, 1, 2, 3, 20.0),
+                    split(1, 5.0, 4, 5, 5, 12.0),
+                    leaf(4.0, 5.0),
+                    leaf(5.0, 3.0),
+                    split(0, 1.0, 6, 7, 6, 7.0),
+                    leaf(3.0, 5.0),
+                    leaf(1.0, 4.0),
+                    leaf(2.0, 3.0),
+                ],
+            }],
+        )
+    }
+
+    #[test]
+    fn tables_agree_with_the_recursion_on_repeated_features_and_missing_branches() {
+        let compiled = twice_and_three_way();
+        assert!(compiled.tables[0].is_some());
+        let values = [f64::NAN, 0.0, 1.5, 3.0, 7.0];
+        let mut phi = vec![0.0; 3];
+        for &a in &values {
+            for &b in &values {
+                let row = [a, b, 9.0];
+                compiled.contributions(&row, &mut phi);
+                assert_close(&phi, &recursive(&compiled, &row), &format!("row {row:?}"));
+                let total = compiled.expected_value() + phi.iter().sum::<f64>();
+                assert!((total - compiled.predict(&row)).abs() < 1e-12, "{row:?}");
+                assert_eq!(phi[2], 0.0, "x2 is never tested");
+            }
+        }
+    }
+
+    #[test]
+    fn a_path_too_long_for_tables_falls_back_to_the_recursion() {
+        // A chain: node 2i tests x_i < 0.5 (leaf 2i + 1 of value i, cover 1) else node 2i + 2.
+        let n = leaf_tables::MAX_PATH_FEATURES + 1;
+        let mut nodes = Vec::new();
+        for i in 0..n {
+            let rest = (n - i) as f64;
+            nodes.push(Node {
+                feature: i,
+                threshold: 0.5,
+                left: (2 * i + 1) as u32,
+                right: (2 * i + 2) as u32,
+                missing: (2 * i + 1) as u32,
+                is_leaf: false,
+                value: 0.0,
+                cover: rest + 1.0,
+            });
+            nodes.push(Node {
+                feature: 0,
+                threshold: 0.0,
+                left: 0,
+                right: 0,
+                missing: 0,
+                is_leaf: true,
+                value: i as f64,
+                cover: 1.0,
+            });
+        }
+        nodes.push(Node {
+            feature: 0,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            missing: 0,
+            is_leaf: true,
+            value: n as f64,
+            cover: 1.0,
+        });
+        let compiled = CompiledTrees::new(0.0, vec![Tree { nodes }]);
+        assert!(compiled.tables[0].is_none());
+        let row: Vec<f64> = (0..n).map(|i| if i < 9 { 1.0 } else { 0.0 }).collect();
+        let mut phi = vec![0.0; n];
+        compiled.contributions(&row, &mut phi);
+        assert_eq!(compiled.predict(&row), 9.0);
+        let total = compiled.expected_value() + phi.iter().sum::<f64>();
+        assert!((total - 9.0).abs() < 1e-9, "{total}");
     }
 }
