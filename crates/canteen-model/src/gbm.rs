@@ -5,7 +5,8 @@ use forust_ml::Matrix;
 use forust_ml::gradientbooster::GradientBooster;
 use forust_ml::objective::ObjectiveType;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+use std::sync::Arc;
 
 use crate::ModelError;
 use crate::treeshap::CompiledTrees;
@@ -84,18 +85,25 @@ impl ColumnMajor {
     }
 }
 
-/// A fitted booster, with its trees compiled for fast prediction and exact contributions.
-#[derive(Serialize, Deserialize)]
-#[serde(from = "StoredBooster", into = "StoredBooster")]
+/// A fitted booster, with its trees compiled for fast prediction and exact contributions. Clones
+/// share the (immutable) booster.
+#[derive(Clone, Deserialize)]
+#[serde(from = "StoredBooster")]
 pub struct GbmRegressor {
-    booster: GradientBooster,
+    booster: Arc<GradientBooster>,
     compiled: CompiledTrees,
 }
 
 /// How a booster is stored: forust's own JSON form; the compiled trees are rebuilt on load.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredBooster {
     booster: GradientBooster,
+}
+
+/// The stored form, written without copying the booster.
+#[derive(Serialize)]
+struct StoredBoosterRef<'a> {
+    booster: &'a GradientBooster,
 }
 
 impl From<StoredBooster> for GbmRegressor {
@@ -104,11 +112,12 @@ impl From<StoredBooster> for GbmRegressor {
     }
 }
 
-impl From<GbmRegressor> for StoredBooster {
-    fn from(model: GbmRegressor) -> Self {
-        StoredBooster {
-            booster: model.booster,
+impl Serialize for GbmRegressor {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredBoosterRef {
+            booster: &self.booster,
         }
+        .serialize(serializer)
     }
 }
 
@@ -117,14 +126,6 @@ impl std::fmt::Debug for GbmRegressor {
         f.debug_struct("GbmRegressor")
             .field("trees", &self.booster.trees.len())
             .finish()
-    }
-}
-
-impl Clone for GbmRegressor {
-    fn clone(&self) -> Self {
-        // GradientBooster is not Clone; its JSON form is its identity.
-        let json = self.booster.json_dump().unwrap_or_default();
-        GbmRegressor::new(GradientBooster::from_json(&json).unwrap_or_default())
     }
 }
 
@@ -172,7 +173,10 @@ impl GbmParams {
 impl GbmRegressor {
     fn new(booster: GradientBooster) -> Self {
         let compiled = CompiledTrees::from_booster(&booster);
-        Self { booster, compiled }
+        Self {
+            booster: Arc::new(booster),
+            compiled,
+        }
     }
 
     /// The underlying forust booster.
