@@ -132,10 +132,18 @@ agents' forecast are known.",
         &m.agents_excluding_strikes,
     );
     page.table(&table);
-    page.note(&format!(
-        "{} strike day(s) in the period. Beyond 2 days strikes are not known: on those days the model forecasts a normal day.",
-        m.strike_days
-    ));
+    let notice = canteen_features::spec::STRIKE_NOTICE_DAYS;
+    page.note(&if canteen_features::spec::strikes_known(m.horizon_days) {
+        format!(
+            "{} strike day(s) in the period. Strikes are known {notice} days ahead: the forecast includes them, and the order starts from the forecast of the same day with no strike announced.",
+            m.strike_days
+        )
+    } else {
+        format!(
+            "{} strike day(s) in the period. Strikes are known only {notice} days ahead: {} day(s) ahead the model forecasts a normal day.",
+            m.strike_days, m.horizon_days
+        )
+    });
 
     page.heading("Trade-off: overproduction against shortage");
     let canteen_curve: Vec<(f64, f64)> = m

@@ -329,7 +329,7 @@ impl FeatureBuilder {
         });
 
         let menu = self.menu_for(date, known, horizon_days);
-        let strike_known = horizon_days <= 2;
+        let strike_known = crate::spec::strikes_known(horizon_days);
         let strike = if strike_known {
             known.strike.unwrap_or_else(|| self.strikes.contains(&date))
         } else {

@@ -95,6 +95,15 @@ macro_rules! feature {
     };
 }
 
+/// Days ahead within which a strike is known (the notice strikers must give): the strike features
+/// exist only for forecasts made this close to the day.
+pub const STRIKE_NOTICE_DAYS: u32 = 2;
+
+/// Whether a forecast made `horizon_days` ahead knows the day's strikes.
+pub fn strikes_known(horizon_days: u32) -> bool {
+    horizon_days <= STRIKE_NOTICE_DAYS
+}
+
 // Availability, in French: these texts go into the public-algorithm notice.
 const CALENDAR: &str = "calendrier scolaire publié : connu à tout horizon";
 const MENU: &str = "menus arrêtés avant la commande des denrées (au moins 6 semaines avant)";
@@ -249,7 +258,7 @@ pub const CATALOGUE: &[FeatureSpec] = &[
         Strikes,
         "Menu de dépannage (grève)",
         "Emergency menu (strike)",
-        Some(2),
+        Some(STRIKE_NOTICE_DAYS),
         NOTICE
     ),
     feature!(
@@ -257,7 +266,7 @@ pub const CATALOGUE: &[FeatureSpec] = &[
         Strikes,
         "Grève annoncée",
         "Strike announced",
-        Some(2),
+        Some(STRIKE_NOTICE_DAYS),
         NOTICE
     ),
     feature!("ramadan", Religious, "Ramadan", "Ramadan", None, RELIGIOUS),
@@ -416,6 +425,13 @@ mod tests {
         assert!(!long.contains(&"strike_announced") && !long.contains(&"menu_emergency"));
         assert!(short.contains(&"strike_announced") && short.contains(&"menu_emergency"));
         assert_eq!(short.len(), CATALOGUE.len());
+        // The strike features are exactly those `strikes_known` gates.
+        for h in [1, STRIKE_NOTICE_DAYS, STRIKE_NOTICE_DAYS + 1, 28] {
+            let has = available_at(h)
+                .iter()
+                .any(|f| f.group == FactorGroup::Strikes);
+            assert_eq!(has, strikes_known(h), "horizon {h}");
+        }
     }
 
     #[test]

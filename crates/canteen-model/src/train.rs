@@ -587,7 +587,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         operations: vec![
             "Lecture et validation des fichiers ouverts (fréquentation, menus, calendriers, effectifs, épidémies) ; chaque réparation est comptée.".into(),
             "Rattachement des sites de fréquentation aux restaurants et somme des demi-lignes.".into(),
-            format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus, hors jours à moins de {:.0} % de leur médiane), calendrier, menu, fêtes, effectifs, épidémies{}.", 100.0 * canteen_features::history::LOW_DAY_SHARE, if h <= 2 { ", grèves annoncées" } else { "" }),
+            format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus, hors jours à moins de {:.0} % de leur médiane), calendrier, menu, fêtes, effectifs, épidémies{}.", 100.0 * canteen_features::history::LOW_DAY_SHARE, if spec::strikes_known(h) { ", grèves annoncées" } else { "" }),
             "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
             "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
             match input.companion_horizon {
@@ -611,7 +611,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             ),
         ]
         .into_iter()
-        .chain((h <= 2).then(|| "Jour de grève annoncée (ou de menu de dépannage) : la prévision publiée en tient compte, mais la quantité à commander part de la prévision du même jour sans l'annonce, car l'effet d'une grève va de nul à la fermeture du restaurant.".to_owned()))
+        .chain(spec::strikes_known(h).then(|| "Jour de grève annoncée (ou de menu de dépannage) : la prévision publiée en tient compte, mais la quantité à commander part de la prévision du même jour sans l'annonce, car l'effet d'une grève va de nul à la fermeture du restaurant.".to_owned()))
         .chain((input.margin.recent_window_days > 0).then(|| format!(
             "En service, chaque jour postérieur à l'apprentissage dont les repas servis sont connus indique la marge qu'il aurait fallu pour que le total de la ville ne manque pas de plus de {:.0} repas ; une commande utilise la plus grande de la marge choisie et des marges nécessaires aux jours connus au moment de la commande ({h} jour(s) avant) sur les {} jours précédents.",
             input.margin.spare_meals,
