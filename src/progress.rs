@@ -26,26 +26,26 @@ impl Progress for Bar {
             bar.set_style(style);
         }
         bar.set_message(message.to_owned());
-        if let Ok(mut current) = self.current.lock() {
-            if let Some(previous) = current.replace(bar) {
-                previous.finish();
-            }
+        if let Ok(mut current) = self.current.lock()
+            && let Some(previous) = current.replace(bar)
+        {
+            previous.finish();
         }
     }
 
     fn advance(&self, steps: u64) {
-        if let Ok(current) = self.current.lock() {
-            if let Some(bar) = current.as_ref() {
-                bar.inc(steps);
-            }
+        if let Ok(current) = self.current.lock()
+            && let Some(bar) = current.as_ref()
+        {
+            bar.inc(steps);
         }
     }
 
     fn finish(&self) {
-        if let Ok(mut current) = self.current.lock() {
-            if let Some(bar) = current.take() {
-                bar.finish();
-            }
+        if let Ok(mut current) = self.current.lock()
+            && let Some(bar) = current.take()
+        {
+            bar.finish();
         }
     }
 }

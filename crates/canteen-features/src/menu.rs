@@ -122,8 +122,9 @@ pub fn classify_dish(dish: &str) -> DishClass {
         "cassoulet",
         "petit sale",
     ];
-    let pork = has_word(&words, &pork_words) && !(poultry && !words.contains(&"porc"))
-        || text.contains(" petit sale ");
+    // Poultry ham or sausage is not pork unless the dish also says "porc".
+    let poultry_only = poultry && !words.contains(&"porc");
+    let pork = has_word(&words, &pork_words) && !poultry_only || text.contains(" petit sale ");
     let meat_words = [
         "boeuf",
         "veau",

@@ -9,6 +9,9 @@
 //! water circulates between them); a pump is a known flow leaving its suction node; other valves
 //! are open pipes of 1 m. The dense Cholesky solve is fine up to a few thousand junctions.
 
+// Time-step and matrix loops index several parallel arrays at once, as their formulas do.
+#![allow(clippy::needless_range_loop)]
+
 use crate::network::{LinkKind, Network, NodeKind};
 
 /// Hazen–Williams exponent.
@@ -343,7 +346,7 @@ impl Cholesky {
             for k in 0..j {
                 d -= a[j * n + k] * a[j * n + k];
             }
-            if !(d > 1e-300) {
+            if d.is_nan() || d <= 1e-300 {
                 return None;
             }
             let d = d.sqrt();

@@ -129,10 +129,8 @@ impl InpNetwork {
                 link_lines.insert(fields[0].to_owned(), line_no);
             }
             match section.as_str() {
-                "[TITLE]" => {
-                    if net.title.is_empty() {
-                        net.title = trimmed.to_owned();
-                    }
+                "[TITLE]" if net.title.is_empty() => {
+                    net.title = trimmed.to_owned();
                 }
                 "[JUNCTIONS]" => net.junctions.push(Junction {
                     id: row.text(0, "a junction id")?,
@@ -203,10 +201,8 @@ impl InpNetwork {
                     let y = row.number(2, "a y coordinate")?;
                     net.coordinates.insert(id, (x, y));
                 }
-                "[OPTIONS]" => {
-                    if fields[0].eq_ignore_ascii_case("units") {
-                        net.flow_units = row.text(1, "a flow unit")?.to_ascii_uppercase();
-                    }
+                "[OPTIONS]" if fields[0].eq_ignore_ascii_case("units") => {
+                    net.flow_units = row.text(1, "a flow unit")?.to_ascii_uppercase();
                 }
                 _ => {}
             }

@@ -2,6 +2,9 @@
 //! recent level), minimum night flow, and the flow estimate of an alarm (how much more water the
 //! area takes now than at the same hours one week earlier).
 
+// Time-step and matrix loops index several parallel arrays at once, as their formulas do.
+#![allow(clippy::needless_range_loop)]
+
 use chrono::{Datelike, Timelike};
 use leak_data::readings::Readings;
 use serde::{Deserialize, Serialize};

@@ -130,7 +130,7 @@ pub fn evaluate(
         .filter(|d| d.detected_at >= test_from && d.detected_at <= test_to)
         .cloned()
         .collect();
-    detections.sort_by(|a, b| a.detected_at.cmp(&b.detected_at));
+    detections.sort_by_key(|a| a.detected_at);
     let in_scope: Vec<&LeakLabel> = labels
         .iter()
         .filter(|l| l.start >= test_from && l.start <= test_to)
@@ -184,17 +184,15 @@ pub fn evaluate(
             if !active(l) {
                 continue;
             }
-            if let Some(dist) = distance(&d.pipe, &l.pipe) {
-                if dist <= params.max_distance_m {
-                    let better = match best {
-                        None => true,
-                        Some((j, bd)) => {
-                            (found[j] && !found[i]) || (found[j] == found[i] && dist < bd)
-                        }
-                    };
-                    if better {
-                        best = Some((i, dist));
-                    }
+            if let Some(dist) = distance(&d.pipe, &l.pipe)
+                && dist <= params.max_distance_m
+            {
+                let better = match best {
+                    None => true,
+                    Some((j, bd)) => (found[j] && !found[i]) || (found[j] == found[i] && dist < bd),
+                };
+                if better {
+                    best = Some((i, dist));
                 }
             }
         }
@@ -256,10 +254,10 @@ pub fn evaluate(
                 }),
             _ => None,
         };
-        if let Some(i) = area_pick {
-            if noticed[i].is_none() {
-                noticed[i] = Some((d.detected_at, distance(&d.pipe, &in_scope[i].pipe)));
-            }
+        if let Some(i) = area_pick
+            && noticed[i].is_none()
+        {
+            noticed[i] = Some((d.detected_at, distance(&d.pipe, &in_scope[i].pipe)));
         }
         let dist = dist.or_else(|| area_pick.and_then(|i| distance(&d.pipe, &in_scope[i].pipe)));
         outcomes.push(DetectionOutcome {

@@ -7,6 +7,9 @@
 //! once per block of the training window without that block (blocked cross-fitting): the
 //! out-of-sample residuals the thresholds are calibrated on.
 
+// Time-step and matrix loops index several parallel arrays at once, as their formulas do.
+#![allow(clippy::needless_range_loop)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::LeakError;
@@ -362,7 +365,7 @@ pub fn cholesky_solve(mut a: Vec<f64>, n: usize, b: &[f64]) -> Option<Vec<f64>> 
         for k in 0..j {
             d -= a[j * n + k] * a[j * n + k];
         }
-        if !(d > 0.0) {
+        if d.is_nan() || d <= 0.0 {
             return None;
         }
         let d = d.sqrt();

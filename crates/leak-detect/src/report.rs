@@ -169,10 +169,10 @@ pub fn render(result: &BacktestResult) -> String {
     let mut ticks = Vec::new();
     let mut month = day0.date().with_day(1).unwrap_or(day0.date());
     while month.and_hms_opt(0, 0, 0).is_some_and(|m| m <= e.test_to) {
-        if let Some(t) = month.and_hms_opt(0, 0, 0) {
-            if t >= day0 {
-                ticks.push((days(t), month.format("%b %Y").to_string()));
-            }
+        if let Some(t) = month.and_hms_opt(0, 0, 0)
+            && t >= day0
+        {
+            ticks.push((days(t), month.format("%b %Y").to_string()));
         }
         month = month
             .checked_add_months(chrono::Months::new(1))
