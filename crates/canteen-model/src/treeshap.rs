@@ -327,7 +327,7 @@ fn unwound_sum(path: &[PathElement], unique_depth: usize, index: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gbm::{ColumnMajor, GbmParams};
+    use crate::gbm::{ColumnMajor, GbmParams, GbmRegressor};
     use forust_ml::gradientbooster::ContributionsMethod;
 
     fn data() -> (Vec<Vec<f64>>, Vec<f64>) {
@@ -356,18 +356,61 @@ mod tests {
         (rows, y)
     }
 
-    #[test]
-    fn matches_forust_and_adds_up() {
+    /// Boosted trees fitted on [`data`], their rows and their compiled form.
+    fn fitted(
+        iterations: usize,
+        max_depth: usize,
+        learning_rate: f32,
+    ) -> (Vec<Vec<f64>>, ColumnMajor, GbmRegressor) {
         let (rows, y) = data();
         let x = ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 4);
         let params = GbmParams {
-            iterations: 60,
-            max_depth: 4,
+            iterations,
+            max_depth,
             min_leaf_weight: 1.0,
-            learning_rate: 0.2,
+            learning_rate,
             ..GbmParams::default()
         };
         let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        (rows, x, model)
+    }
+
+    fn split(
+        feature: usize,
+        threshold: f64,
+        left: u32,
+        right: u32,
+        missing: u32,
+        cover: f64,
+    ) -> Node {
+        Node {
+            feature,
+            threshold,
+            left,
+            right,
+            missing,
+            is_leaf: false,
+            value: 0.0,
+            cover,
+        }
+    }
+
+    fn leaf(value: f64, cover: f64) -> Node {
+        Node {
+            feature: 0,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            missing: 0,
+            is_leaf: true,
+            value,
+            cover,
+        }
+    }
+
+    #[test]
+    fn matches_forust_and_adds_up() {
+        let (rows, x, model) = fitted(60, 4, 0.2);
         let booster = model.booster();
         let compiled = CompiledTrees::from_booster(booster);
         let reference = booster.predict_contributions(
@@ -407,38 +450,7 @@ mod tests {
         let compiled = CompiledTrees::new(
             0.0,
             vec![Tree {
-                nodes: vec![
-                    Node {
-                        feature: 0,
-                        threshold: 1.0,
-                        left: 1,
-                        right: 2,
-                        missing: 1,
-                        is_leaf: false,
-                        value: 0.0,
-                        cover: 4.0,
-                    },
-                    Node {
-                        feature: 0,
-                        threshold: 0.0,
-                        left: 0,
-                        right: 0,
-                        missing: 0,
-                        is_leaf: true,
-                        value: 0.0,
-                        cover: 3.0,
-                    },
-                    Node {
-                        feature: 0,
-                        threshold: 0.0,
-                        left: 0,
-                        right: 0,
-                        missing: 0,
-                        is_leaf: true,
-                        value: 10.0,
-                        cover: 1.0,
-                    },
-                ],
+                nodes: vec![split(0, 1.0, 1, 2, 1, 4.0), leaf(0.0, 3.0), leaf(10.0, 1.0)],
             }],
         );
         assert_eq!(compiled.expected_value(), 2.5);
@@ -470,16 +482,7 @@ mod tests {
 
     #[test]
     fn tables_agree_with_the_recursion_on_a_fitted_model() {
-        let (rows, y) = data();
-        let x = ColumnMajor::from_rows(rows.iter().map(Vec::as_slice), 4);
-        let params = GbmParams {
-            iterations: 40,
-            max_depth: 6,
-            min_leaf_weight: 1.0,
-            learning_rate: 0.3,
-            ..GbmParams::default()
-        };
-        let model = params.fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        let (rows, _, model) = fitted(40, 6, 0.3);
         let compiled = CompiledTrees::from_booster(model.booster());
         assert!(compiled.tables.iter().all(Option::is_some));
         // Deep trees test the same feature twice on a path: those leaves merge them.
@@ -493,26 +496,6 @@ mod tests {
     /// x0 < 2 ? (x1 < 5 ? (x0 < 1 ? 1 : 2) : 3) : 4, missing x0 at the root on a third branch
     /// (leaf 5), missing x1 going right: a path testing x0 twice, and a three-way node.
     fn twice_and_three_way() -> CompiledTrees {
-        let split = |feature, threshold, left, right, missing, cover| Node {
-            feature,
-            threshold,
-            left,
-            right,
-            missing,
-            is_leaf: false,
-            value: 0.0,
-            cover,
-        };
-        let leaf = |value, cover| Node {
-            feature: 0,
-            threshold: 0.0,
-            left: 0,
-            right: 0,
-            missing: 0,
-            is_leaf: true,
-            value,
-            cover,
-        };
         CompiledTrees::new(
             0.5,
             vec![Tree {
@@ -554,38 +537,11 @@ mod tests {
         let n = leaf_tables::MAX_PATH_FEATURES + 1;
         let mut nodes = Vec::new();
         for i in 0..n {
-            let rest = (n - i) as f64;
-            nodes.push(Node {
-                feature: i,
-                threshold: 0.5,
-                left: (2 * i + 1) as u32,
-                right: (2 * i + 2) as u32,
-                missing: (2 * i + 1) as u32,
-                is_leaf: false,
-                value: 0.0,
-                cover: rest + 1.0,
-            });
-            nodes.push(Node {
-                feature: 0,
-                threshold: 0.0,
-                left: 0,
-                right: 0,
-                missing: 0,
-                is_leaf: true,
-                value: i as f64,
-                cover: 1.0,
-            });
+            let (leaf_at, next) = ((2 * i + 1) as u32, (2 * i + 2) as u32);
+            nodes.push(split(i, 0.5, leaf_at, next, leaf_at, (n - i) as f64 + 1.0));
+            nodes.push(leaf(i as f64, 1.0));
         }
-        nodes.push(Node {
-            feature: 0,
-            threshold: 0.0,
-            left: 0,
-            right: 0,
-            missing: 0,
-            is_leaf: true,
-            value: n as f64,
-            cover: 1.0,
-        });
+        nodes.push(leaf(n as f64, 1.0));
         let compiled = CompiledTrees::new(0.0, vec![Tree { nodes }]);
         assert!(compiled.tables[0].is_none());
         let row: Vec<f64> = (0..n).map(|i| if i < 9 { 1.0 } else { 0.0 }).collect();
