@@ -12,6 +12,7 @@
 // Time-step and matrix loops index several parallel arrays at once, as their formulas do.
 #![allow(clippy::needless_range_loop)]
 
+use crate::linalg::Cholesky;
 use crate::network::{LinkKind, Network, NodeKind};
 
 /// Hazen–Williams exponent.
@@ -257,7 +258,7 @@ impl<'a> Solver<'a> {
                 }
             }
             let chol = Cholesky::factor(a, m).ok_or(HydraulicsError::Singular)?;
-            let h = chol.solve(&f);
+            let h = chol.solve(&f).ok_or(HydraulicsError::Singular)?;
             for i in 0..nn {
                 if let Some(r) = self.row[i] {
                     head[i] = h[r];
@@ -313,7 +314,7 @@ impl<'a> Solver<'a> {
             if let Some(r) = self.row[s] {
                 let mut e = vec![0.0; self.unknowns];
                 e[r] = 1.0;
-                let x = chol.solve(&e);
+                let x = chol.solve(&e).ok_or(HydraulicsError::Singular)?;
                 for (i, value) in row.iter_mut().enumerate() {
                     if let Some(ri) = self.row[i] {
                         *value = -x[ri];
@@ -331,57 +332,6 @@ pub fn hazen_williams(length_m: f64, diameter_mm: f64, roughness: f64) -> f64 {
     let d = diameter_mm / 1000.0;
     let r_si = 10.667 * length_m / (roughness.powf(N) * d.powf(4.871));
     r_si / 3600f64.powf(N)
-}
-
-/// Dense Cholesky factor `L` (row-major lower triangle) of a symmetric positive-definite matrix.
-struct Cholesky {
-    l: Vec<f64>,
-    n: usize,
-}
-
-impl Cholesky {
-    fn factor(mut a: Vec<f64>, n: usize) -> Option<Self> {
-        for j in 0..n {
-            let mut d = a[j * n + j];
-            for k in 0..j {
-                d -= a[j * n + k] * a[j * n + k];
-            }
-            if d.is_nan() || d <= 1e-300 {
-                return None;
-            }
-            let d = d.sqrt();
-            a[j * n + j] = d;
-            for i in j + 1..n {
-                let (row_i, row_j) = (i * n, j * n);
-                let mut s = a[row_i + j];
-                for k in 0..j {
-                    s -= a[row_i + k] * a[row_j + k];
-                }
-                a[row_i + j] = s / d;
-            }
-        }
-        Some(Self { l: a, n })
-    }
-
-    fn solve(&self, b: &[f64]) -> Vec<f64> {
-        let n = self.n;
-        let mut y = b.to_vec();
-        for i in 0..n {
-            let mut s = y[i];
-            for k in 0..i {
-                s -= self.l[i * n + k] * y[k];
-            }
-            y[i] = s / self.l[i * n + i];
-        }
-        for i in (0..n).rev() {
-            let mut s = y[i];
-            for k in i + 1..n {
-                s -= self.l[k * n + i] * y[k];
-            }
-            y[i] = s / self.l[i * n + i];
-        }
-        y
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod bwdf;
 pub mod hydraulics;
 pub mod inp;
 pub mod labels;
+pub mod linalg;
 pub mod network;
 pub mod quality;
 pub mod readings;

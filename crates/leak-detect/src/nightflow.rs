@@ -210,7 +210,7 @@ fn least_squares(rows: &[Vec<f64>], y: &[f64], keep: &[bool]) -> Option<Vec<f64>
             1e-9 * trace / q as f64
         };
     }
-    crate::pressure::cholesky_solve(a, q, &b)
+    leak_data::linalg::solve_spd(a, q, &b)
 }
 
 fn predict(beta: &[f64], row: &[f64]) -> f64 {

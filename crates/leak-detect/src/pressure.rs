@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use leak_data::linalg::solve_spd;
+
 use crate::LeakError;
 
 /// One sensor's fitted model.
@@ -309,7 +311,7 @@ fn solve_subset(g: &[f64], q: usize, inputs: &[usize], target: usize) -> Option<
             1e-9 * trace / r as f64
         };
     }
-    let beta = cholesky_solve(a, r, &b)?;
+    let beta = solve_spd(a, r, &b)?;
     let mut full = vec![0.0; q];
     for (ii, &i) in inputs.iter().enumerate() {
         full[i] = beta[ii];
@@ -355,45 +357,7 @@ fn solve_normal(x: &[f64], p: usize, y: &[f64], keep: &[bool]) -> Option<Vec<f64
     for i in 1..q {
         a[i * q + i] += if a[i * q + i] == 0.0 { 1.0 } else { ridge };
     }
-    cholesky_solve(a, q, &b)
-}
-
-/// Solves `A x = b` for a symmetric positive-definite `A` (row-major `n × n`).
-pub fn cholesky_solve(mut a: Vec<f64>, n: usize, b: &[f64]) -> Option<Vec<f64>> {
-    for j in 0..n {
-        let mut d = a[j * n + j];
-        for k in 0..j {
-            d -= a[j * n + k] * a[j * n + k];
-        }
-        if d.is_nan() || d <= 0.0 {
-            return None;
-        }
-        let d = d.sqrt();
-        a[j * n + j] = d;
-        for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= a[i * n + k] * a[j * n + k];
-            }
-            a[i * n + j] = s / d;
-        }
-    }
-    let mut y = b.to_vec();
-    for i in 0..n {
-        let mut s = y[i];
-        for k in 0..i {
-            s -= a[i * n + k] * y[k];
-        }
-        y[i] = s / a[i * n + i];
-    }
-    for i in (0..n).rev() {
-        let mut s = y[i];
-        for k in i + 1..n {
-            s -= a[k * n + i] * y[k];
-        }
-        y[i] = s / a[i * n + i];
-    }
-    Some(y)
+    solve_spd(a, q, &b)
 }
 
 #[cfg(test)]
