@@ -338,53 +338,71 @@ pub fn tail_level(needs: &[f64], rate: f64) -> f64 {
     (at(k) * (1.0 - w) + at(k + 1.0) * w).max(0.0)
 }
 
-/// For each city-wide day of `rows`, the smallest margin (to 0.01 %, at most 100 %) that keeps its
-/// total shortfall within the spare meals ([`day_need`]), by date.
-pub fn city_needs(rows: &[Evaluated], spare_meals: f64) -> Vec<(chrono::NaiveDate, f64)> {
-    let mut by_day: BTreeMap<chrono::NaiveDate, Vec<&Evaluated>> = BTreeMap::new();
-    for r in rows {
-        by_day.entry(r.scored_date).or_default().push(r);
-    }
-    by_day
-        .into_iter()
-        .map(|(day, rows)| {
-            let orders: Vec<(f64, f64)> = rows.iter().map(|r| (r.forecast, r.scale)).collect();
-            let served: f64 = rows.iter().map(|r| r.actual).sum();
-            (day, day_need(&orders, served, spare_meals, 1.0))
-        })
-        .collect()
+/// One city-wide day: each canteen's order inputs `(basis, scale)`, ordered as
+/// [`scaled_quantity`], and the meals served in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CityDay {
+    pub orders: Vec<(f64, f64)>,
+    pub served: f64,
 }
 
-/// The smallest margin, to 0.01 % and at most `max_level`, at which one city-wide day's orders
-/// (each canteen's `(basis, scale)`, ordered as [`scaled_quantity`]) plus the spare meals cover
-/// the `served` meals; `max_level` when none does.
-pub fn day_need(orders: &[(f64, f64)], served: f64, spare_meals: f64, max_level: f64) -> f64 {
-    let enough = |m: f64| {
-        orders
-            .iter()
-            .map(|&(basis, scale)| scaled_quantity(basis, m, scale))
-            .sum::<f64>()
-            + spare_meals
-            >= served
-    };
-    if enough(0.0) {
-        return 0.0;
-    }
-    let top = (max_level * 10_000.0).round().max(1.0) as u32;
-    if !enough(f64::from(top) / 10_000.0) {
-        return max_level;
-    }
-    // Orders grow with the margin: bisect on hundredths of a percent.
-    let (mut lo, mut hi) = (0_u32, top);
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        if enough(f64::from(mid) / 10_000.0) {
-            hi = mid;
-        } else {
-            lo = mid;
+impl CityDay {
+    /// Groups canteen-days `(date, basis, scale, served)` into city-wide days, by date.
+    pub fn by_date(
+        rows: impl IntoIterator<Item = (chrono::NaiveDate, f64, f64, f64)>,
+    ) -> BTreeMap<chrono::NaiveDate, CityDay> {
+        let mut days: BTreeMap<chrono::NaiveDate, CityDay> = BTreeMap::new();
+        for (date, basis, scale, served) in rows {
+            let day = days.entry(date).or_default();
+            day.orders.push((basis, scale));
+            day.served += served;
         }
+        days
     }
-    f64::from(hi) / 10_000.0
+
+    /// The meals ordered city-wide at margin level `level`.
+    pub fn ordered(&self, level: f64) -> f64 {
+        self.orders
+            .iter()
+            .map(|&(basis, scale)| scaled_quantity(basis, level, scale))
+            .sum()
+    }
+
+    /// The smallest margin, to 0.01 % and at most `max_level`, at which the day's orders plus the
+    /// spare meals cover the meals served; `max_level` when none does.
+    pub fn need(&self, spare_meals: f64, max_level: f64) -> f64 {
+        let enough = |m: f64| self.ordered(m) + spare_meals >= self.served;
+        if enough(0.0) {
+            return 0.0;
+        }
+        let top = (max_level * 10_000.0).round().max(1.0) as u32;
+        if !enough(f64::from(top) / 10_000.0) {
+            return max_level;
+        }
+        // Orders grow with the margin: bisect on hundredths of a percent.
+        let (mut lo, mut hi) = (0_u32, top);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if enough(f64::from(mid) / 10_000.0) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        f64::from(hi) / 10_000.0
+    }
+}
+
+/// For each city-wide day of `rows`, the smallest margin (to 0.01 %, at most 100 %) that keeps its
+/// total shortfall within the spare meals ([`CityDay::need`]), by date.
+pub fn city_needs(rows: &[Evaluated], spare_meals: f64) -> Vec<(chrono::NaiveDate, f64)> {
+    CityDay::by_date(
+        rows.iter()
+            .map(|r| (r.scored_date, r.forecast, r.scale, r.actual)),
+    )
+    .into_iter()
+    .map(|(day, city)| (day, city.need(spare_meals, 1.0)))
+    .collect()
 }
 
 /// The margin chosen on validation rows, and why.

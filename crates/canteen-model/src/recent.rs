@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::margin::{day_need, scaled_quantity};
+use crate::margin::CityDay;
 
 /// The highest level a past day can raise the margin to (that of the margin grid's top): beyond it
 /// a day is more likely a data error than a forecasting lesson.
@@ -74,33 +74,23 @@ pub struct OrderLevel {
 
 impl RecentNeeds {
     /// The needs of the days of `orders` (rows grouped by date), each day on its own: the
-    /// smallest level whose city-wide total is short by at most `spare_meals` ([`day_need`]),
+    /// smallest level whose city-wide total is short by at most `spare_meals` ([`CityDay::need`]),
     /// rounded up to a multiple of [`RAISE_STEP`] and at most [`MAX_RAISED_LEVEL`]. `chosen` is
     /// the level chosen on validation, to report the shortfall it left.
     pub fn from_orders(orders: &[PastOrder], spare_meals: f64, chosen: f64) -> Self {
-        let mut days: BTreeMap<NaiveDate, Vec<&PastOrder>> = BTreeMap::new();
-        for order in orders
-            .iter()
-            .filter(|o| o.actual.is_finite() && o.basis.is_finite())
-        {
-            days.entry(order.date).or_default().push(order);
-        }
-        let shortfall = |rows: &[&PastOrder], level: f64| {
-            let ordered: f64 = rows
+        let days = CityDay::by_date(
+            orders
                 .iter()
-                .map(|o| scaled_quantity(o.basis, level, o.scale))
-                .sum();
-            let served: f64 = rows.iter().map(|o| o.actual).sum();
-            served - ordered
-        };
+                .filter(|o| o.actual.is_finite() && o.basis.is_finite())
+                .map(|o| (o.date, o.basis, o.scale, o.actual)),
+        );
         let needed = days
             .into_iter()
-            .map(|(date, rows)| {
-                let orders: Vec<(f64, f64)> = rows.iter().map(|o| (o.basis, o.scale)).collect();
-                let served: f64 = rows.iter().map(|o| o.actual).sum();
-                let need = day_need(&orders, served, spare_meals, MAX_RAISED_LEVEL);
+            .map(|(date, city)| {
+                let need = city.need(spare_meals, MAX_RAISED_LEVEL);
                 let level = ((need / RAISE_STEP - 1e-9).ceil() * RAISE_STEP).min(MAX_RAISED_LEVEL);
-                let shortfall_at_chosen = (shortfall(&rows, chosen) - spare_meals).max(0.0);
+                let shortfall_at_chosen =
+                    (city.served - city.ordered(chosen) - spare_meals).max(0.0);
                 (
                     date,
                     NeededLevel {
