@@ -86,12 +86,12 @@ impl ColumnMajor {
 }
 
 /// A fitted booster, with its trees compiled for fast prediction and exact contributions. Clones
-/// share the (immutable) booster.
+/// share both (they are immutable).
 #[derive(Clone, Deserialize)]
 #[serde(from = "StoredBooster")]
 pub struct GbmRegressor {
     booster: Arc<GradientBooster>,
-    compiled: CompiledTrees,
+    compiled: Arc<CompiledTrees>,
 }
 
 /// How a booster is stored: forust's own JSON form; the compiled trees are rebuilt on load.
@@ -175,7 +175,7 @@ impl GbmRegressor {
         let compiled = CompiledTrees::from_booster(&booster);
         Self {
             booster: Arc::new(booster),
-            compiled,
+            compiled: Arc::new(compiled),
         }
     }
 

@@ -12,7 +12,8 @@
 //! where `zⱼ` is the share of the training cover that follows the path at the nodes testing `j`
 //! and `oⱼ` is 1 when the row follows the path at all of them, else 0. With `T` the set of
 //! features whose `oⱼ = 1`, only subsets `S ⊆ T` count, and the sum factors into two tables
-//! indexed by `T` (a bit mask over the path's features):
+//! indexed by `T` (a bit mask over the path's features), of which only `inside` is stored (the
+//! other is k products, cheaper to redo than to fetch):
 //!
 //! ```text
 //! outside(T) = Π_{j∈P∖T} zⱼ
@@ -21,8 +22,8 @@
 //! φᵢ = −v · outside(T) · inside(T)                  if i ∉ T
 //! ```
 //!
-//! A row then costs one decision per internal node, one mask per leaf and one lookup per path
-//! feature, instead of Algorithm 2's extend/unwind arithmetic at every node: several times faster
+//! A row then costs one decision per internal node, one mask and k products per leaf and one
+//! lookup per path feature, instead of Algorithm 2's extend/unwind arithmetic at every node: several times faster
 //! on the canteen models (depth 5). Tables grow as 2^k per leaf, so trees with a path of more than
 //! [`MAX_PATH_FEATURES`] distinct features keep the recursive algorithm.
 
@@ -38,7 +39,8 @@ pub(super) struct LeafTables {
     leaves: Vec<Leaf>,
     edges: Vec<Edge>,
     features: Vec<PathFeature>,
-    entries: Vec<Entry>,
+    /// `inside(T)` of every leaf, 2^k per leaf.
+    inside: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +51,7 @@ struct Leaf {
     edges_start: usize,
     edges_len: usize,
     features_start: usize,
-    entries_start: usize,
+    inside_start: usize,
 }
 
 /// One step of a leaf's path: the row follows it when the node sends it to `child`.
@@ -68,13 +70,6 @@ struct PathFeature {
     zero_fraction: f64,
 }
 
-/// `outside(T)` and `inside(T)` for one mask `T`.
-#[derive(Debug, Clone, Copy, Default)]
-struct Entry {
-    outside: f64,
-    inside: f64,
-}
-
 impl LeafTables {
     /// The tables of `tree`, or `None` when a path has more than [`MAX_PATH_FEATURES`] distinct
     /// features.
@@ -83,7 +78,7 @@ impl LeafTables {
             leaves: Vec::new(),
             edges: Vec::new(),
             features: Vec::new(),
-            entries: Vec::new(),
+            inside: Vec::new(),
         };
         let mut path = Vec::new();
         let mut distinct = Vec::new();
@@ -154,19 +149,13 @@ impl LeafTables {
             edges_start: self.edges.len(),
             edges_len: path.len(),
             features_start: self.features.len(),
-            entries_start: self.entries.len(),
+            inside_start: self.inside.len(),
         };
         self.edges.extend_from_slice(path);
         self.features.extend_from_slice(distinct);
         let weights = shapley_weights(k);
         let mut polynomial = Vec::with_capacity(k + 1);
         for mask in 0..1usize << k {
-            let outside = distinct
-                .iter()
-                .enumerate()
-                .filter(|(p, _)| mask & (1 << p) == 0)
-                .map(|(_, f)| f.zero_fraction)
-                .product();
             // Π_{j∈T} (zⱼ + t): its coefficient of t^s sums Π_{j∈T∖S} zⱼ over the S of size s.
             polynomial.clear();
             polynomial.push(1.0);
@@ -183,7 +172,7 @@ impl LeafTables {
             }
             // inside(T) is only read for T missing at least one feature (|S| ≤ k − 1).
             let inside = polynomial.iter().zip(&weights).map(|(c, w)| c * w).sum();
-            self.entries.push(Entry { outside, inside });
+            self.inside.push(inside);
         }
         self.leaves.push(leaf);
     }
@@ -209,13 +198,18 @@ impl LeafTables {
                     ones &= !(1 << edge.position);
                 }
             }
-            let entries = &self.entries[leaf.entries_start..leaf.entries_start + (1 << leaf.k)];
-            let here = entries[ones];
-            let off_path = -here.outside * here.inside;
+            let inside = &self.inside[leaf.inside_start..leaf.inside_start + (1 << leaf.k)];
             let features = &self.features[leaf.features_start..leaf.features_start + leaf.k];
+            let outside: f64 = features
+                .iter()
+                .enumerate()
+                .filter(|(p, _)| ones & (1 << p) == 0)
+                .map(|(_, f)| f.zero_fraction)
+                .product();
+            let off_path = -outside * inside[ones];
             for (p, f) in features.iter().enumerate() {
                 let share = if ones & (1 << p) != 0 {
-                    (1.0 - f.zero_fraction) * here.outside * entries[ones ^ (1 << p)].inside
+                    (1.0 - f.zero_fraction) * outside * inside[ones ^ (1 << p)]
                 } else {
                     off_path
                 };
