@@ -443,7 +443,7 @@ impl FeatureBuilder {
             Some(dishes) => Some(MenuSummary::from_dishes(dishes)),
             None => self.menus.get(&date).copied(),
         }?;
-        if summary.strike_menu && horizon_days > 2 {
+        if summary.strike_menu && !crate::spec::strikes_known(horizon_days) {
             return None;
         }
         Some(summary)

@@ -70,7 +70,7 @@ fn build(builder: &FeatureBuilder, days: Vec<&AttendanceDay>) -> LabelledRows {
 /// Whether a canteen-day can teach the model: its actual is known, it is not a closure (zero
 /// meals outside strike days), and, beyond the strike-notice horizon, it is not a strike day.
 pub fn is_training_day(builder: &FeatureBuilder, day: &AttendanceDay) -> bool {
-    let strikes_unknown = builder.horizon_days() > 2;
+    let strikes_unknown = !canteen_features::spec::strikes_known(builder.horizon_days());
     let strike = builder.is_strike_day(day.date);
     match day.actual {
         None => false,

@@ -588,7 +588,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
             "Lecture et validation des fichiers ouverts (fréquentation, menus, calendriers, effectifs, épidémies) ; chaque réparation est comptée.".into(),
             "Rattachement des sites de fréquentation aux restaurants et somme des demi-lignes.".into(),
             format!("Calcul, pour chaque restaurant et chaque jour, de variables connues {h} jour(s) avant : niveau habituel (moyenne des 4 derniers mêmes jours de semaine connus, hors jours à moins de {:.0} % de leur médiane), calendrier, menu, fêtes, effectifs, épidémies{}.", 100.0 * canteen_features::history::LOW_DAY_SHARE, if spec::strikes_known(h) { ", grèves annoncées" } else { "" }),
-            "Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de 2 jours, hors jours de grève imprévisibles).".into(),
+            format!("Apprentissage du rapport entre les repas servis et le niveau habituel, sur les jours passés (hors fermetures et, au-delà de {} jours, hors jours de grève imprévisibles).", spec::STRIKE_NOTICE_DAYS),
             "Prévision = niveau habituel × rapport prévu ; contributions exactes de chaque variable (valeurs de Shapley) converties en repas.".into(),
             match input.companion_horizon {
                 Some(c) => format!("Prévision finale = moitié de la prévision à {h} jour(s) et moitié de celle d'un second modèle appris de la même façon avec les informations connues {c} jours avant (plus stable) ; les contributions des deux se combinent dans les mêmes proportions."),
@@ -619,7 +619,7 @@ et la quantité à commander (prévision + marge de sécurité), pour réduire l
         )))
         .collect(),
         limitations: vec![
-            format!("Au-delà de 2 jours, les grèves ne sont pas connues : les jours de grève, la prévision est celle d'un jour normal{}.", if h > 2 { " (cas de ce modèle)" } else { "" }),
+            format!("Au-delà de {} jours, les grèves ne sont pas connues : les jours de grève, la prévision est celle d'un jour normal{}.", spec::STRIKE_NOTICE_DAYS, if spec::strikes_known(h) { "" } else { " (cas de ce modèle)" }),
             "Un restaurant nouveau ou sans historique récent est prévu à partir de 75 % de ses effectifs : moins précis.".into(),
             "Les fermetures exceptionnelles (travaux, élections) ne sont pas prévues.".into(),
             "Les effets des menus sont appris sur les libellés des plats ; un libellé inhabituel peut ne pas être reconnu.".into(),

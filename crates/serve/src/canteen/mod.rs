@@ -399,7 +399,7 @@ impl CanteenService {
             (None, true) => (self.menus.get(&request.date).cloned(), Source::Data),
             _ => (None, Source::Unknown),
         };
-        let strike_source = if self.model.horizon_days > 2 {
+        let strike_source = if !canteen_features::spec::strikes_known(self.model.horizon_days) {
             Source::Unknown
         } else if events.is_some_and(|e| e.strike.is_some()) {
             Source::Caller
